@@ -1,0 +1,43 @@
+import type { StackPaths } from './paths';
+import type { StackPorts } from './ports';
+
+export type ComponentName = 'postgres' | 'redis' | 'kafka' | 'connect' | 'temporal' | 'app';
+
+export interface StackContext {
+  paths: StackPaths;
+  ports: StackPorts;
+  env: NodeJS.ProcessEnv;
+  /** Progress for the person watching; one line per call. */
+  progress: (component: ComponentName, message: string) => void;
+}
+
+export interface ComponentStatus {
+  name: ComponentName;
+  port: number;
+  pid?: number;
+  healthy: boolean;
+  detail?: string;
+}
+
+/**
+ * One server of the local stack. Every method is idempotent: `install` does nothing when the
+ * software is there, `start` does nothing when the server is already healthy.
+ */
+export interface Component {
+  readonly name: ComponentName;
+  /** Components that must be healthy before this one starts. */
+  readonly dependsOn: readonly ComponentName[];
+  /** How long a cold start may take before `up` gives up on this component. */
+  readonly startTimeoutMs: number;
+  port(ctx: StackContext): number;
+  logFile(ctx: StackContext): string;
+  pid(ctx: StackContext): number | undefined;
+  install(ctx: StackContext): Promise<void>;
+  isHealthy(ctx: StackContext): Promise<boolean>;
+  start(ctx: StackContext): Promise<void>;
+  /** Work that needs the server up: databases, topics, connectors, search attributes. Idempotent. */
+  configure(ctx: StackContext): Promise<void>;
+  stop(ctx: StackContext): Promise<void>;
+  /** Directories holding this component's data, removed by `stack reset`. */
+  dataDirs(ctx: StackContext): string[];
+}
