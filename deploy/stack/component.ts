@@ -1,7 +1,8 @@
 import type { StackPaths } from './paths';
 import type { StackPorts } from './ports';
 
-export type ComponentName = 'postgres' | 'redis' | 'kafka' | 'connect' | 'temporal' | 'app';
+export type ComponentName =
+  'postgres' | 'redis' | 'kafka' | 'connect' | 'temporal' | 'worker' | 'api' | 'consumers';
 
 export interface StackContext {
   paths: StackPaths;

@@ -11,6 +11,8 @@ const portsSchema = z.object({
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   API_PORT: port(8080),
+  WORKER_METRICS_PORT: port(9464),
+  CONSUMERS_METRICS_PORT: port(9465),
 });
 
 export type StackPorts = z.infer<typeof portsSchema>;

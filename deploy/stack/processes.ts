@@ -18,7 +18,10 @@ export function launchDetached(options: LaunchOptions): number {
   fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
   fs.mkdirSync(path.dirname(options.pidFile), { recursive: true });
   const out = fs.openSync(options.logFile, 'a');
-  fs.writeSync(out, `\n=== ${new Date().toISOString()} starting: ${options.command} ${options.args.join(' ')}\n`);
+  fs.writeSync(
+    out,
+    `\n=== ${new Date().toISOString()} starting: ${options.command} ${options.args.join(' ')}\n`,
+  );
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -59,14 +62,18 @@ export function livePid(pidFile: string): number | undefined {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** SIGTERM to the whole process group (the server and its children), SIGKILL after a grace period. */
-export async function stopProcess(pidFile: string, graceMs = 20_000): Promise<boolean> {
+/** Signals the whole process group (the server and its children), SIGKILL after a grace period. */
+export async function stopProcess(
+  pidFile: string,
+  graceMs = 20_000,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<boolean> {
   const pid = readPid(pidFile);
   if (pid === undefined || !isAlive(pid)) {
     fs.rmSync(pidFile, { force: true });
     return false;
   }
-  signalGroup(pid, 'SIGTERM');
+  signalGroup(pid, signal);
   const deadline = Date.now() + graceMs;
   while (isAlive(pid) && Date.now() < deadline) await sleep(200);
   if (isAlive(pid)) signalGroup(pid, 'SIGKILL');
@@ -91,7 +98,10 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 export function tailFile(file: string, lines = 30): string {
   try {
     const text = fs.readFileSync(file, 'utf8');
-    return text.split('\n').slice(-lines - 1).join('\n');
+    return text
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n');
   } catch {
     return `(no log at ${file})`;
   }

@@ -1,0 +1,12 @@
+import { Command } from 'commander';
+import { registerStackCommands } from './stack-commands';
+
+const program = new Command('trackops').description(
+  'TrackOps: real-time order tracking on Temporal, Postgres, Debezium, Kafka and Redis',
+);
+registerStackCommands(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
