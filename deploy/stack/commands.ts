@@ -37,11 +37,11 @@ export function runCommand(
       if (!options.onLine) return;
       for (const line of chunk.toString().split('\n')) if (line.trim()) options.onLine(line);
     };
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       forward(chunk);
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       forward(chunk);
     });

