@@ -36,7 +36,8 @@ class DependencyFailed extends Error {}
 
 /**
  * Installs what is missing (in parallel), then starts each component as soon as its dependencies
- * are healthy. Healthy components are left alone, so a second `up` does nothing.
+ * are healthy. Healthy components are not restarted, and configuring them again changes nothing
+ * unless the configuration did, so a second `up` leaves a healthy stack as it was.
  */
 export async function stackUp(ctx: StackContext, names?: readonly ComponentName[]): Promise<void> {
   const components = withDependencies(names);
@@ -60,16 +61,18 @@ export async function stackUp(ctx: StackContext, names?: readonly ComponentName[
       try {
         if (await component.isHealthy(ctx)) {
           ctx.progress(component.name, 'already healthy');
-          return;
-        }
-        if (component.pid(ctx) === undefined) {
-          ctx.progress(component.name, 'starting');
-          await component.start(ctx);
         } else {
-          ctx.progress(component.name, 'running but not healthy yet; waiting');
+          if (component.pid(ctx) === undefined) {
+            ctx.progress(component.name, 'starting');
+            await component.start(ctx);
+          } else {
+            ctx.progress(component.name, 'running but not healthy yet; waiting');
+          }
+          await waitFor(component.name, () => component.isHealthy(ctx), component.startTimeoutMs);
+          ctx.progress(component.name, 'healthy');
         }
-        await waitFor(component.name, () => component.isHealthy(ctx), component.startTimeoutMs);
-        ctx.progress(component.name, 'healthy; configuring');
+        // Configuration is idempotent and cheap when nothing changed, and it is how a pulled
+        // migration or a changed connector config reaches a stack that is already running.
         await component.configure(ctx);
         ctx.progress(component.name, 'ready');
       } catch (error) {

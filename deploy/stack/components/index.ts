@@ -1,7 +1,32 @@
 import type { Component } from '../component';
+import { appProcess } from './app-process';
+import { connectComponent } from './connect';
+import { kafkaComponent } from './kafka';
 import { postgresComponent } from './postgres';
 import { redisComponent } from './redis';
 import { temporalComponent } from './temporal';
 
+export const workerComponent = appProcess({
+  name: 'worker',
+  entry: 'worker/main.ts',
+  dependsOn: ['postgres', 'redis', 'temporal'],
+  healthPort: (ctx) => ctx.ports.WORKER_METRICS_PORT,
+});
+
+export const apiComponent = appProcess({
+  name: 'api',
+  entry: 'api/main.ts',
+  dependsOn: ['postgres', 'redis', 'temporal', 'kafka', 'connect', 'worker'],
+  healthPort: (ctx) => ctx.ports.API_PORT,
+});
+
 /** Every component of the local stack, dependencies before dependents. */
-export const STACK_COMPONENTS: readonly Component[] = [postgresComponent, redisComponent, temporalComponent];
+export const STACK_COMPONENTS: readonly Component[] = [
+  postgresComponent,
+  redisComponent,
+  kafkaComponent,
+  connectComponent,
+  temporalComponent,
+  workerComponent,
+  apiComponent,
+];

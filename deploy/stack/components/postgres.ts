@@ -4,6 +4,8 @@ import { Client } from 'pg';
 import type { Component, StackContext } from '../component';
 import { mustRun } from '../commands';
 import { installDebianPackages } from '../apt';
+import { applyMigrations, generateClients } from '../migrations';
+import { appEnvironment } from './app-process';
 import { launchDetached, livePid, stopProcess } from '../processes';
 import { LOOPBACK } from '../ports';
 
@@ -110,6 +112,11 @@ export const postgresComponent: Component = {
   dataDirs: (ctx) => [dataDir(ctx)],
 
   async install(ctx) {
+    // The Prisma clients are generated from the schemas of the databases this component serves;
+    // nothing else in the stack needs them first, and generating needs no running server.
+    const generated = await generateClients(ctx.env);
+    for (const g of generated.filter((r) => r.generated))
+      ctx.progress('postgres', `generated Prisma client ${g.context}`);
     if (!findBinDir()) {
       await installDebianPackages(['postgresql', 'postgresql-contrib'], (m) => ctx.progress('postgres', m));
     }
@@ -187,6 +194,9 @@ export const postgresComponent: Component = {
       // create the filtered publication and write its heartbeat row, and nothing else.
       for (const database of CONTEXT_DATABASES) await c.query(`GRANT ${database} TO debezium`);
     });
+    for (const result of await applyMigrations(appEnvironment(ctx))) {
+      ctx.progress('postgres', `${result.database}: schema up to date (${result.migrations} migrations)`);
+    }
   },
 
   async stop(ctx) {

@@ -46,8 +46,8 @@ export const redisComponent: Component = {
 
   async start(ctx) {
     fs.mkdirSync(dataDir(ctx), { recursive: true });
-    // Everything here can be rebuilt from Postgres; the append-only file only keeps the cache warm
-    // across restarts. LRU eviction keeps a cache from growing without bound.
+    // The append-only file keeps the cache warm and the simulated payment provider's ledger across
+    // restarts. Only keys with a TTL (the cache) may be evicted; the ledger must stay.
     launchDetached({
       command: 'redis-server',
       args: [
@@ -64,7 +64,7 @@ export const redisComponent: Component = {
         '--maxmemory',
         '512mb',
         '--maxmemory-policy',
-        'allkeys-lru',
+        'volatile-lru',
         '--protected-mode',
         'yes',
       ],

@@ -1,0 +1,150 @@
+import { ApplicationFailure, log } from '@temporalio/activity';
+import type { InventoryDb } from '../domain/inventory/db';
+import {
+  commitStock,
+  InsufficientStockError,
+  releaseStock,
+  reserveStock,
+  UnknownProductError,
+} from '../domain/inventory/stock';
+import type { OrdersDb } from '../domain/orders/db';
+import { OrderNotFoundError, recordOrderStatus, recordShipmentSlaBreach } from '../domain/orders/order-store';
+import { recordPayment } from '../domain/orders/payment-store';
+import { FailureType } from '../workflows/contract';
+import { PaymentDeclinedError, PaymentProviderTimeoutError, type PaymentGateway } from './payments/gateway';
+import type { OrderActivities } from './types';
+
+export interface ActivityDependencies {
+  ordersDb: OrdersDb;
+  inventoryDb: InventoryDb;
+  payments: PaymentGateway;
+}
+
+/** Business refusals end the step at once; anything else is left for Temporal to retry. */
+function asBusinessFailure(error: unknown): never {
+  if (error instanceof InsufficientStockError || error instanceof UnknownProductError) {
+    throw ApplicationFailure.nonRetryable(error.message, FailureType.InsufficientStock, {
+      productId: error.productId,
+    });
+  }
+  if (error instanceof OrderNotFoundError) {
+    throw ApplicationFailure.nonRetryable(error.message, FailureType.OrderNotFound);
+  }
+  if (error instanceof PaymentDeclinedError) {
+    throw ApplicationFailure.nonRetryable(error.message, FailureType.PaymentDeclined, {
+      declineCode: error.declineCode,
+    });
+  }
+  if (error instanceof PaymentProviderTimeoutError) {
+    throw ApplicationFailure.retryable(error.message, FailureType.PaymentProviderTimeout);
+  }
+  throw error;
+}
+
+/**
+ * The saga's side effects. Every activity is idempotent: the database rows it writes are keyed by
+ * the order (reservations, payment) or guarded by the current state (status), and the payment
+ * provider is called with the workflow's idempotency key.
+ */
+export function createActivities({ ordersDb, inventoryDb, payments }: ActivityDependencies): OrderActivities {
+  return {
+    async reserveInventory({ orderId, items, traceparent }) {
+      try {
+        return { reservationIds: await reserveStock(inventoryDb, orderId, items, { traceparent }) };
+      } catch (error) {
+        return asBusinessFailure(error);
+      }
+    },
+
+    async releaseInventory({ orderId, traceparent }) {
+      return { released: await releaseStock(inventoryDb, orderId, { traceparent }) };
+    },
+
+    async commitInventory({ orderId, traceparent }) {
+      await commitStock(inventoryDb, orderId, traceparent);
+    },
+
+    async authorizePayment({ orderId, amount, currency, idempotencyKey, paymentMethod, traceparent }) {
+      try {
+        const payment = await payments.authorize({
+          idempotencyKey,
+          amount,
+          currency,
+          reference: orderId,
+          paymentMethod,
+        });
+        await recordPayment(ordersDb, {
+          orderId,
+          idempotencyKey,
+          status: 'AUTHORIZED',
+          amount,
+          currency,
+          providerReference: payment.providerReference,
+          traceparent,
+        });
+        return { providerReference: payment.providerReference };
+      } catch (error) {
+        if (error instanceof PaymentDeclinedError) {
+          await recordPayment(ordersDb, {
+            orderId,
+            idempotencyKey,
+            status: 'DECLINED',
+            amount,
+            currency,
+            traceparent,
+          });
+        }
+        return asBusinessFailure(error);
+      }
+    },
+
+    async capturePayment({ orderId, idempotencyKey, traceparent }) {
+      const payment = await payments.capture(idempotencyKey).catch(asBusinessFailure);
+      await recordPayment(ordersDb, {
+        orderId,
+        idempotencyKey,
+        status: 'CAPTURED',
+        amount: payment.amount,
+        currency: payment.currency,
+        providerReference: payment.providerReference,
+        traceparent,
+      });
+    },
+
+    async voidOrRefundPayment({ orderId, idempotencyKey, traceparent }) {
+      // Ask the provider, not our table: an authorization whose answer was lost exists only there.
+      const current = await payments.lookup(idempotencyKey).catch(asBusinessFailure);
+      if (!current || current.status === 'DECLINED') return 'NONE';
+      const after =
+        current.status === 'AUTHORIZED'
+          ? await payments.void(idempotencyKey).catch(asBusinessFailure)
+          : current.status === 'CAPTURED'
+            ? await payments.refund(idempotencyKey).catch(asBusinessFailure)
+            : current;
+      await recordPayment(ordersDb, {
+        orderId,
+        idempotencyKey,
+        status: after.status,
+        amount: after.amount,
+        currency: after.currency,
+        providerReference: after.providerReference,
+        traceparent,
+      });
+      log.info('payment compensated', { orderId, status: after.status });
+      return after.status === 'VOIDED' ? 'VOIDED' : after.status === 'REFUNDED' ? 'REFUNDED' : 'NONE';
+    },
+
+    async recordOrderStatus(change) {
+      try {
+        await recordOrderStatus(ordersDb, change);
+      } catch (error) {
+        asBusinessFailure(error);
+      }
+    },
+
+    async raiseShipmentSlaAlert({ orderId, sla, traceparent }) {
+      log.warn('shipment SLA breached', { orderId, sla });
+      await recordShipmentSlaBreach(ordersDb, orderId, sla, traceparent);
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import type { Client } from '@temporalio/client';
+import type Redis from 'ioredis';
+import type { InventoryDb } from '../domain/inventory/db';
+import type { OrdersDb } from '../domain/orders/db';
+import type { AppConfig } from '../lib/config';
+import type { Logger } from '../lib/logger';
+
+/** Everything the HTTP layer talks to; tests build one with real clients and their own settings. */
+export interface ApiDependencies {
+  config: AppConfig;
+  logger: Logger;
+  ordersDb: OrdersDb;
+  inventoryDb: InventoryDb;
+  temporal: Client;
+  redis: Redis;
+}

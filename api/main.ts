@@ -1,0 +1,54 @@
+import Redis from 'ioredis';
+import { createInventoryDb } from '../domain/inventory/db';
+import { createOrdersDb } from '../domain/orders/db';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { createTemporalClient } from '../lib/temporal-client';
+import { createApp } from './app';
+
+const SHUTDOWN_GRACE_MS = 15_000;
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger('api', config.LOG_LEVEL);
+  const ordersDb = createOrdersDb(config.ORDERS_DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const inventoryDb = createInventoryDb(config.INVENTORY_DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
+  const temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+
+  const app = createApp({ config, logger, ordersDb, inventoryDb, temporal, redis });
+  const server = app.listen(config.API_PORT, '127.0.0.1', () => {
+    logger.info({ port: config.API_PORT }, 'api listening');
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining requests');
+    setTimeout(() => {
+      logger.error('drain took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    server.close(() => {
+      void Promise.allSettled([
+        ordersDb.$disconnect(),
+        inventoryDb.$disconnect(),
+        temporal.connection.close(),
+      ]).then(() => {
+        redis.disconnect();
+        logger.info('api stopped');
+        process.exit(0);
+      });
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  createLogger('api').fatal({ err: error }, 'api failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,183 @@
+import { Router, type Request } from 'express';
+import {
+  createOrder,
+  IdempotencyKeyReusedError,
+  UnknownProductsError,
+} from '../../domain/orders/create-order';
+import { orderItemView, orderView } from '../../domain/orders/order-view';
+import type { OrderStatus } from '../../workflows/contract';
+import type { ApiDependencies } from '../dependencies';
+import { badRequest, conflict, notFound } from '../errors';
+import {
+  createOrderSchema,
+  idempotencyKeySchema,
+  orderIdSchema,
+  orderListFilterSchema,
+  statusChangeSchema,
+} from '../order-schemas';
+import { parsePageRequest, toPage } from '../pagination';
+import { SagaClient, SagaNotRunningError, SagaRefusedError } from '../saga-client';
+import { parseOrThrow } from '../validation';
+
+const SORT_FIELDS = ['createdAt', 'updatedAt', 'totalAmount', 'status', 'customerId'] as const;
+
+function traceparentOf(req: Request): string | undefined {
+  const value = req.header('traceparent');
+  return value && /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/.test(value) ? value : undefined;
+}
+
+/** The seed system's order endpoints, carried by the order saga. */
+export function createOrdersRouter(deps: ApiDependencies): Router {
+  const router = Router();
+  const sagas = new SagaClient(deps.temporal);
+  const { ordersDb, inventoryDb } = deps;
+
+  const loadOrder = async (rawId: string) => {
+    const id = parseOrThrow(orderIdSchema, rawId, 'id');
+    const order = await ordersDb.order.findUnique({ where: { id } });
+    if (!order) throw notFound(`order ${id} not found`);
+    return order;
+  };
+
+  router.post('/', async (req, res) => {
+    const rawKey = req.header('idempotency-key');
+    const idempotencyKey =
+      rawKey === undefined ? undefined : parseOrThrow(idempotencyKeySchema, rawKey, 'Idempotency-Key');
+    const body = parseOrThrow(createOrderSchema, req.body, 'order');
+    const traceparent = traceparentOf(req);
+    try {
+      const created = await createOrder(
+        ordersDb,
+        inventoryDb,
+        { ...body, idempotencyKey, traceparent },
+        (order, items) =>
+          sagas.start({
+            orderId: order.id,
+            customerId: order.customerId,
+            items: items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
+            totalAmount: order.totalAmount.toFixed(2),
+            currency: order.currency,
+            paymentMethod: body.paymentMethod ?? 'tok_visa',
+            allowBackorder: order.allowBackorder,
+            shipmentSla: deps.config.SHIPMENT_SLA,
+            ...(traceparent ? { traceparent } : {}),
+          }),
+      );
+      if (created.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      res
+        .status(201)
+        .location(`/api/orders/${created.order.id}`)
+        .json(orderView(created.order, created.items));
+    } catch (error) {
+      if (error instanceof UnknownProductsError) {
+        throw badRequest(
+          'order refers to unknown products',
+          body.items.flatMap((item, index) =>
+            error.productIds.includes(item.productId)
+              ? [
+                  {
+                    field: `items.${index}.productId`,
+                    rejectedValue: item.productId,
+                    message: 'unknown product',
+                  },
+                ]
+              : [],
+          ),
+        );
+      }
+      if (error instanceof IdempotencyKeyReusedError) throw conflict(error.message);
+      throw error;
+    }
+  });
+
+  router.get('/', async (req, res) => {
+    const page = parsePageRequest(req.query, SORT_FIELDS, 'createdAt,desc');
+    const filter = parseOrThrow(orderListFilterSchema, req.query, 'query');
+    const where = {
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.customerId ? { customerId: filter.customerId } : {}),
+    };
+    const [orders, total] = await Promise.all([
+      ordersDb.order.findMany({
+        where,
+        orderBy: [{ [page.sortField]: page.sortDirection }, { id: 'asc' }],
+        skip: page.page * page.size,
+        take: page.size,
+      }),
+      ordersDb.order.count({ where }),
+    ]);
+    res.json(
+      toPage(
+        orders.map((o) => orderView(o)),
+        total,
+        page,
+      ),
+    );
+  });
+
+  router.get('/:id', async (req, res) => {
+    const order = await loadOrder(req.params.id);
+    const items = await ordersDb.orderItem.findMany({
+      where: { orderId: order.id },
+      orderBy: { productId: 'asc' },
+    });
+    res.json(orderView(order, items));
+  });
+
+  router.get('/:id/items', async (req, res) => {
+    const order = await loadOrder(req.params.id);
+    const items = await ordersDb.orderItem.findMany({
+      where: { orderId: order.id },
+      orderBy: { productId: 'asc' },
+    });
+    res.json(items.map(orderItemView));
+  });
+
+  router.put('/:id/status', async (req, res) => {
+    const order = await loadOrder(req.params.id);
+    const { newStatus } = parseOrThrow(statusChangeSchema, req.body, 'status change');
+    try {
+      await sagas.changeStatus(order.id, { newStatus, source: 'api' });
+    } catch (error) {
+      if (error instanceof SagaRefusedError) throw conflict(error.message);
+      if (error instanceof SagaNotRunningError)
+        throw conflict(`order is ${order.status}; it cannot become ${newStatus}`);
+      throw error;
+    }
+    const updated = await ordersDb.order.findUniqueOrThrow({ where: { id: order.id } });
+    res.json(orderView(updated));
+  });
+
+  router.delete('/:id', async (req, res) => {
+    const order = await loadOrder(req.params.id);
+    const finished: OrderStatus[] = ['DELIVERED', 'SHIPPED'];
+    if (finished.includes(order.status))
+      throw conflict(`order is ${order.status} and can no longer be cancelled`);
+    try {
+      const saga = await sagas.cancel(order.id, { reason: 'CUSTOMER_REQUEST' });
+      res.status(202).json({ orderId: order.id, status: 'CANCELLATION_REQUESTED', saga });
+    } catch (error) {
+      if (error instanceof SagaRefusedError) throw conflict(error.message);
+      if (error instanceof SagaNotRunningError) {
+        if (order.status === 'CANCELLED') {
+          res.status(202).json({ orderId: order.id, status: 'CANCELLED' });
+          return;
+        }
+        throw conflict(`order is ${order.status} and can no longer be cancelled`);
+      }
+      throw error;
+    }
+  });
+
+  router.get('/:id/saga', async (req, res) => {
+    const order = await loadOrder(req.params.id);
+    try {
+      res.json(await sagas.state(order.id));
+    } catch (error) {
+      if (error instanceof SagaNotRunningError) throw notFound(`no saga found for order ${order.id}`);
+      throw error;
+    }
+  });
+
+  return router;
+}

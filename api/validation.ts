@@ -1,0 +1,23 @@
+import type { z } from 'zod';
+import { badRequest, type FieldError } from './errors';
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let current = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** Parses with a zod schema; a failure becomes a 400 naming each field, its value and the reason. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const validationErrors: FieldError[] = result.error.issues.map((issue) => ({
+    field: issue.path.map(String).join('.') || what,
+    rejectedValue: valueAt(input, issue.path),
+    message: issue.message,
+  }));
+  throw badRequest(`invalid ${what}`, validationErrors);
+}

@@ -1,0 +1,218 @@
+import { AggregateType, EventType, outboxEntry, type OutboxEntry } from '../events';
+import type { InventoryDb, InventoryTx } from './db';
+
+export interface StockLine {
+  productId: string;
+  quantity: number;
+}
+
+export class InsufficientStockError extends Error {
+  constructor(
+    readonly productId: string,
+    readonly requested: number,
+  ) {
+    super(`insufficient stock for ${productId} (requested ${requested})`);
+    this.name = 'InsufficientStockError';
+  }
+}
+
+export class UnknownProductError extends Error {
+  constructor(readonly productId: string) {
+    super(`unknown product ${productId}`);
+    this.name = 'UnknownProductError';
+  }
+}
+
+async function writeOutbox(tx: InventoryTx, entry: OutboxEntry) {
+  await tx.outboxEvent.create({ data: { ...entry, payload: entry.payload } });
+}
+
+/** Same product twice in one order is one line; sorted so concurrent reservations lock rows in one order. */
+export function normaliseLines(lines: readonly StockLine[]): StockLine[] {
+  const totals = new Map<string, number>();
+  for (const line of lines) totals.set(line.productId, (totals.get(line.productId) ?? 0) + line.quantity);
+  return [...totals.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+/**
+ * Holds stock for an order. Each decrement is one conditional UPDATE (available >= wanted), so
+ * concurrent orders can never oversell; a second call for the same order returns the first
+ * reservation instead of holding twice.
+ */
+export async function reserveStock(
+  db: InventoryDb,
+  orderId: string,
+  lines: readonly StockLine[],
+  options: { traceparent?: string; expiresAt?: Date } = {},
+): Promise<string[]> {
+  try {
+    return await db.$transaction(async (tx) => {
+      const existing = await tx.inventoryReservation.findMany({ where: { orderId }, select: { id: true } });
+      if (existing.length > 0) return existing.map((r) => r.id);
+      const ids: string[] = [];
+      const normalised = normaliseLines(lines);
+      for (const line of normalised) {
+        const held = await tx.inventoryItem.updateMany({
+          where: { productId: line.productId, availableQuantity: { gte: line.quantity } },
+          data: {
+            availableQuantity: { decrement: line.quantity },
+            reservedQuantity: { increment: line.quantity },
+            version: { increment: 1 },
+          },
+        });
+        if (held.count === 0) {
+          const known = await tx.inventoryItem.count({ where: { productId: line.productId } });
+          if (known === 0) throw new UnknownProductError(line.productId);
+          throw new InsufficientStockError(line.productId, line.quantity);
+        }
+        const reservation = await tx.inventoryReservation.create({
+          data: {
+            orderId,
+            productId: line.productId,
+            quantity: line.quantity,
+            expiresAt: options.expiresAt ?? null,
+          },
+        });
+        ids.push(reservation.id);
+      }
+      await writeOutbox(
+        tx,
+        outboxEntry(
+          AggregateType.inventory,
+          orderId,
+          EventType.InventoryReserved,
+          {
+            orderId,
+            reservationIds: ids,
+            items: normalised,
+            expiresAt: options.expiresAt?.toISOString() ?? null,
+          },
+          options.traceparent,
+        ),
+      );
+      return ids;
+    });
+  } catch (error) {
+    if (error instanceof InsufficientStockError || error instanceof UnknownProductError) {
+      await db.outboxEvent.create({
+        data: outboxEntry(
+          AggregateType.inventory,
+          orderId,
+          EventType.InventoryReservationFailed,
+          { orderId, productId: error.productId, reason: error.name, items: normaliseLines(lines) },
+          options.traceparent,
+        ) as never,
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Gives an order's stock back: held stock returns from reserved, committed (sold) stock from sold.
+ * Rows already released or expired are left alone, so a repeated release changes nothing.
+ */
+export async function releaseStock(
+  db: InventoryDb,
+  orderId: string,
+  options: { traceparent?: string; finalStatus?: 'RELEASED' | 'EXPIRED' } = {},
+): Promise<number> {
+  const finalStatus = options.finalStatus ?? 'RELEASED';
+  return db.$transaction(async (tx) => {
+    const open = await tx.inventoryReservation.findMany({
+      where: { orderId, status: { in: ['ACTIVE', 'COMMITTED'] } },
+      orderBy: { productId: 'asc' },
+    });
+    const released: { productId: string; quantity: number; from: string }[] = [];
+    for (const reservation of open) {
+      const claimed = await tx.inventoryReservation.updateMany({
+        where: { id: reservation.id, status: reservation.status },
+        data: { status: finalStatus, version: { increment: 1 } },
+      });
+      if (claimed.count === 0) continue;
+      const fromSold = reservation.status === 'COMMITTED';
+      await tx.inventoryItem.update({
+        where: { productId: reservation.productId },
+        data: {
+          availableQuantity: { increment: reservation.quantity },
+          ...(fromSold
+            ? { soldQuantity: { decrement: reservation.quantity } }
+            : { reservedQuantity: { decrement: reservation.quantity } }),
+          version: { increment: 1 },
+        },
+      });
+      released.push({
+        productId: reservation.productId,
+        quantity: reservation.quantity,
+        from: reservation.status,
+      });
+    }
+    if (released.length > 0) {
+      await writeOutbox(
+        tx,
+        outboxEntry(
+          AggregateType.inventory,
+          orderId,
+          finalStatus === 'EXPIRED' ? EventType.ReservationExpired : EventType.InventoryReleased,
+          { orderId, items: released },
+          options.traceparent,
+        ),
+      );
+    }
+    return released.length;
+  });
+}
+
+/** Turns an order's held stock into sold stock once payment is captured. Repeatable. */
+export async function commitStock(db: InventoryDb, orderId: string, traceparent?: string): Promise<number> {
+  return db.$transaction(async (tx) => {
+    const active = await tx.inventoryReservation.findMany({ where: { orderId, status: 'ACTIVE' } });
+    const committed: { productId: string; quantity: number }[] = [];
+    for (const reservation of active) {
+      const claimed = await tx.inventoryReservation.updateMany({
+        where: { id: reservation.id, status: 'ACTIVE' },
+        data: { status: 'COMMITTED', expiresAt: null, version: { increment: 1 } },
+      });
+      if (claimed.count === 0) continue;
+      await tx.inventoryItem.update({
+        where: { productId: reservation.productId },
+        data: {
+          reservedQuantity: { decrement: reservation.quantity },
+          soldQuantity: { increment: reservation.quantity },
+          version: { increment: 1 },
+        },
+      });
+      committed.push({ productId: reservation.productId, quantity: reservation.quantity });
+    }
+    if (committed.length > 0) {
+      await writeOutbox(
+        tx,
+        outboxEntry(
+          AggregateType.inventory,
+          orderId,
+          EventType.InventoryCommitted,
+          { orderId, items: committed },
+          traceparent,
+        ),
+      );
+    }
+    return committed.length;
+  });
+}
+
+/** Releases manual holds whose time is up; returns the order ids (hold ids) it expired. */
+export async function expireReservations(db: InventoryDb, now: Date, limit = 500): Promise<string[]> {
+  const due = await db.inventoryReservation.findMany({
+    where: { status: 'ACTIVE', expiresAt: { lte: now } },
+    select: { orderId: true },
+    distinct: ['orderId'],
+    take: limit,
+  });
+  const expired: string[] = [];
+  for (const { orderId } of due) {
+    if ((await releaseStock(db, orderId, { finalStatus: 'EXPIRED' })) > 0) expired.push(orderId);
+  }
+  return expired;
+}

@@ -1,0 +1,13 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../../prisma/generated/orders/client';
+
+export type OrdersDb = InstanceType<typeof PrismaClient>;
+export { Prisma as OrdersPrisma } from '../../prisma/generated/orders/client';
+export type { Order, OrderItem, Payment } from '../../prisma/generated/orders/client';
+
+/** The orders context's database: Rust-free Prisma client over node-postgres. */
+export function createOrdersDb(connectionString: string, poolSize = 10): OrdersDb {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString, max: poolSize }) });
+}
+
+export type OrdersTx = Parameters<Parameters<OrdersDb['$transaction']>[0]>[0];

@@ -1,0 +1,113 @@
+import type { CancellationReason, OrderStatus } from '../../workflows/contract';
+import { AggregateType, EventType, outboxEntry, type OutboxEntry } from '../events';
+import type { OrdersDb, OrdersTx } from './db';
+
+export class OrderNotFoundError extends Error {
+  constructor(readonly orderId: string) {
+    super(`order ${orderId} not found`);
+    this.name = 'OrderNotFoundError';
+  }
+}
+
+export async function writeOrdersOutbox(tx: OrdersTx, entry: OutboxEntry) {
+  await tx.outboxEvent.create({ data: { ...entry, payload: entry.payload } });
+}
+
+const EVENT_FOR_STATUS: Partial<Record<OrderStatus, EventType>> = {
+  CONFIRMED: EventType.OrderConfirmed,
+  CANCELLED: EventType.OrderCancelled,
+  DELIVERED: EventType.OrderDelivered,
+};
+
+export interface StatusChange {
+  orderId: string;
+  status: OrderStatus;
+  reason?: CancellationReason;
+  detail?: string;
+  source?: string;
+  traceparent?: string;
+}
+
+/**
+ * Moves an order to a status, with its audit row and outbox event in the same transaction.
+ * Recording the status an order already has is a no-op, which makes a retried activity harmless.
+ * Returns false when nothing changed.
+ */
+export async function recordOrderStatus(db: OrdersDb, change: StatusChange): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const order = await tx.order.findUnique({ where: { id: change.orderId } });
+    if (!order) throw new OrderNotFoundError(change.orderId);
+    if (order.status === change.status) return false;
+    const updated = await tx.order.updateMany({
+      where: { id: order.id, version: order.version },
+      data: {
+        status: change.status,
+        version: { increment: 1 },
+        ...(change.status === 'CANCELLED' ? { cancellationReason: change.reason ?? null } : {}),
+      },
+    });
+    // The saga is the only writer of an order's status, so a lost race means a retry overlapped.
+    if (updated.count === 0) throw new Error(`order ${order.id} changed concurrently; retrying`);
+    await tx.orderEvent.create({
+      data: {
+        orderId: order.id,
+        fromStatus: order.status,
+        toStatus: change.status,
+        reason: change.reason ?? null,
+        details: { source: change.source ?? 'saga', ...(change.detail ? { detail: change.detail } : {}) },
+      },
+    });
+    await writeOrdersOutbox(
+      tx,
+      outboxEntry(
+        AggregateType.orders,
+        order.id,
+        EVENT_FOR_STATUS[change.status] ?? EventType.OrderStatusUpdated,
+        {
+          orderId: order.id,
+          customerId: order.customerId,
+          previousStatus: order.status,
+          status: change.status,
+          version: order.version + 1,
+          ...(change.reason ? { reason: change.reason } : {}),
+        },
+        change.traceparent,
+      ),
+    );
+    return true;
+  });
+}
+
+/** Records a late shipment once per order: an audit row and an alert event, the order untouched. */
+export async function recordShipmentSlaBreach(
+  db: OrdersDb,
+  orderId: string,
+  sla: string,
+  traceparent?: string,
+) {
+  await db.$transaction(async (tx) => {
+    const order = await tx.order.findUnique({ where: { id: orderId } });
+    if (!order) throw new OrderNotFoundError(orderId);
+    const already = await tx.orderEvent.count({ where: { orderId, reason: 'SHIPMENT_SLA_BREACHED' } });
+    if (already > 0) return;
+    await tx.orderEvent.create({
+      data: {
+        orderId,
+        fromStatus: order.status,
+        toStatus: order.status,
+        reason: 'SHIPMENT_SLA_BREACHED',
+        details: { sla },
+      },
+    });
+    await writeOrdersOutbox(
+      tx,
+      outboxEntry(
+        AggregateType.orders,
+        orderId,
+        EventType.OrderShipmentSlaBreached,
+        { orderId, customerId: order.customerId, status: order.status, sla },
+        traceparent,
+      ),
+    );
+  });
+}

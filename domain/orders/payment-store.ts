@@ -1,0 +1,71 @@
+import type { PaymentStatus } from '../../prisma/generated/orders/client';
+import { AggregateType, EventType, outboxEntry } from '../events';
+import type { OrdersDb } from './db';
+import { writeOrdersOutbox } from './order-store';
+
+const EVENT_FOR_PAYMENT: Record<PaymentStatus, EventType> = {
+  AUTHORIZED: EventType.PaymentAuthorized,
+  DECLINED: EventType.PaymentDeclined,
+  CAPTURED: EventType.PaymentCaptured,
+  VOIDED: EventType.PaymentVoided,
+  REFUNDED: EventType.PaymentRefunded,
+};
+
+export interface PaymentRecord {
+  orderId: string;
+  idempotencyKey: string;
+  status: PaymentStatus;
+  amount: string;
+  currency: string;
+  providerReference?: string;
+  traceparent?: string;
+}
+
+/**
+ * Mirrors the provider's view of an order's payment in our database, with an outbox event when the
+ * status changes. Recording the status the row already has writes nothing.
+ */
+export async function recordPayment(db: OrdersDb, record: PaymentRecord): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const existing = await tx.payment.findUnique({ where: { orderId: record.orderId } });
+    if (existing?.status === record.status) return false;
+    if (existing) {
+      await tx.payment.update({
+        where: { id: existing.id },
+        data: {
+          status: record.status,
+          providerReference: record.providerReference ?? existing.providerReference,
+          version: { increment: 1 },
+        },
+      });
+    } else {
+      await tx.payment.create({
+        data: {
+          orderId: record.orderId,
+          idempotencyKey: record.idempotencyKey,
+          status: record.status,
+          amount: record.amount,
+          providerReference: record.providerReference ?? null,
+        },
+      });
+    }
+    await writeOrdersOutbox(
+      tx,
+      outboxEntry(
+        AggregateType.payments,
+        record.orderId,
+        EVENT_FOR_PAYMENT[record.status],
+        {
+          orderId: record.orderId,
+          status: record.status,
+          previousStatus: existing?.status ?? null,
+          amount: record.amount,
+          currency: record.currency,
+          providerReference: record.providerReference ?? existing?.providerReference ?? null,
+        },
+        record.traceparent,
+      ),
+    );
+    return true;
+  });
+}

@@ -1,0 +1,85 @@
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import Redis from 'ioredis';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createActivities } from '../activities/create-activities';
+import { createMaintenanceActivities } from '../activities/maintenance-activities';
+import { ResilientPaymentGateway } from '../activities/payments/resilient-gateway';
+import { SimulatedPaymentProvider } from '../activities/payments/simulated-provider';
+import { createInventoryDb } from '../domain/inventory/db';
+import { createOrdersDb } from '../domain/orders/db';
+import { loadConfig } from '../lib/config';
+import { startHealthServer } from '../lib/health-server';
+import { createLogger } from '../lib/logger';
+import { temporalLogger } from '../lib/temporal-logger';
+import { ORDERS_TASK_QUEUE } from '../workflows/contract';
+import { ensureReservationExpirySchedule } from './reservation-expiry-schedule';
+
+const SHUTDOWN_GRACE_MS = 30_000;
+
+/** The Temporal worker: runs the order saga and its activities on task queue `orders`. */
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger('worker', config.LOG_LEVEL);
+  Runtime.install({ logger: temporalLogger(logger) });
+
+  const ordersDb = createOrdersDb(config.ORDERS_DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const inventoryDb = createInventoryDb(config.INVENTORY_DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  const payments = new ResilientPaymentGateway(
+    new SimulatedPaymentProvider(redis, {
+      declineRate: config.PAYMENT_DECLINE_RATE,
+      latencyMs: config.PAYMENT_LATENCY_MS,
+      timeoutRate: config.PAYMENT_TIMEOUT_RATE,
+      hangMs: config.PAYMENT_TIMEOUT_MS * 2,
+    }),
+    { callTimeoutMs: config.PAYMENT_TIMEOUT_MS, failuresToOpen: 5, halfOpenAfterMs: 10_000 },
+  );
+
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: ORDERS_TASK_QUEUE,
+    workflowsPath: require.resolve('../workflows'),
+    activities: {
+      ...createActivities({ ordersDb, inventoryDb, payments }),
+      ...createMaintenanceActivities({ inventoryDb }),
+    },
+    shutdownGraceTime: '20s',
+  });
+  await ensureReservationExpirySchedule(config, logger);
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'trackops_worker_' });
+  const health = await startHealthServer({
+    port: config.WORKER_METRICS_PORT,
+    registry,
+    live: () => worker.getState() === 'RUNNING',
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight tasks');
+    worker.shutdown();
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  logger.info({ taskQueue: ORDERS_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker running');
+  await worker.run();
+  health.close();
+  await Promise.allSettled([ordersDb.$disconnect(), inventoryDb.$disconnect(), connection.close()]);
+  redis.disconnect();
+  logger.info('worker stopped');
+}
+
+main().catch((error: unknown) => {
+  createLogger('worker').fatal({ err: error }, 'worker failed');
+  process.exit(1);
+});

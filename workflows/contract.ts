@@ -1,0 +1,149 @@
+/**
+ * Everything the API, the consumers and the worker share about the order saga: names, ids,
+ * message definitions and the saga's state shape. Side-effect free, so the workflow bundle and
+ * ordinary Node processes can both import it.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const ORDERS_TASK_QUEUE = 'orders';
+
+export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
+
+export const ORDER_STATUSES = [
+  'PENDING',
+  'CONFIRMED',
+  'PROCESSING',
+  'SHIPPED',
+  'DELIVERED',
+  'CANCELLED',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** Statuses a client or a carrier may move a confirmed order to. */
+export const FULFILMENT_STATUSES = ['PROCESSING', 'SHIPPED', 'DELIVERED'] as const;
+export type FulfilmentStatus = (typeof FULFILMENT_STATUSES)[number];
+
+export const CANCELLATION_REASONS = [
+  'OUT_OF_STOCK',
+  'PAYMENT_DECLINED',
+  'PAYMENT_TIMEOUT',
+  'CUSTOMER_REQUEST',
+  'BACKORDER_EXPIRED',
+  'SYSTEM_ERROR',
+] as const;
+export type CancellationReason = (typeof CANCELLATION_REASONS)[number];
+
+/** Application failure types; business ones are non-retryable. */
+export const FailureType = {
+  InsufficientStock: 'InsufficientStock',
+  PaymentDeclined: 'PaymentDeclined',
+  PaymentProviderTimeout: 'PaymentProviderTimeout',
+  OrderNotFound: 'OrderNotFound',
+} as const;
+
+export interface OrderLine {
+  productId: string;
+  quantity: number;
+}
+
+export interface OrderSagaInput {
+  orderId: string;
+  customerId: string;
+  items: OrderLine[];
+  /** Decimal string with two places: money never travels as a float. */
+  totalAmount: string;
+  currency: string;
+  /** Tokenised card for the payment provider, e.g. 'tok_visa'. */
+  paymentMethod: string;
+  allowBackorder?: boolean;
+  /** How long a backordered saga waits for a restock, e.g. '7d'. */
+  backorderTimeout?: string;
+  /** How long a confirmed order may wait for shipment before an SLA alert, e.g. '48h'. */
+  shipmentSla?: string;
+  /** W3C traceparent of the request that created the order, carried into outbox rows. */
+  traceparent?: string;
+}
+
+export type SagaStep =
+  | 'RESERVING_INVENTORY'
+  | 'AWAITING_RESTOCK'
+  | 'AUTHORIZING_PAYMENT'
+  | 'CONFIRMING'
+  | 'AWAITING_FULFILMENT'
+  | 'COMPENSATING'
+  | 'COMPLETED'
+  | 'CANCELLED';
+
+export interface TimelineEntry {
+  step: string;
+  outcome: 'STARTED' | 'COMPLETED' | 'FAILED' | 'SIGNALLED' | 'ALERT';
+  at: string;
+  detail?: string;
+}
+
+export interface CompensationRecord {
+  name: string;
+  at: string;
+  outcome: 'COMPLETED' | 'FAILED';
+  attempts?: number;
+  error?: string;
+}
+
+export interface SagaState {
+  orderId: string;
+  status: OrderStatus;
+  step: SagaStep;
+  timeline: TimelineEntry[];
+  compensations: CompensationRecord[];
+  cancellationReason?: CancellationReason;
+  paymentIdempotencyKey?: string;
+  slaBreached: boolean;
+}
+
+export interface SagaResult {
+  orderId: string;
+  status: OrderStatus;
+  cancellationReason?: CancellationReason;
+}
+
+export interface CancelRequest {
+  reason: CancellationReason;
+  detail?: string;
+}
+
+export interface StatusChangeRequest {
+  newStatus: FulfilmentStatus;
+  /** Where the change came from, for the audit trail: 'api', 'carrier', ... */
+  source?: string;
+}
+
+export interface RestockNotice {
+  productId: string;
+}
+
+export const sagaStateQuery = defineQuery<SagaState>('sagaState');
+/** Fire-and-forget status progress, e.g. from a carrier feed consumer. */
+export const statusSignal = defineSignal<[StatusChangeRequest]>('advanceStatus');
+/** The same, with an answer: refused when the transition is illegal in the saga's current state. */
+export const statusUpdate = defineUpdate<OrderStatus, [StatusChangeRequest]>('changeStatus');
+export const cancelSignal = defineSignal<[CancelRequest]>('cancelOrder');
+/** Cancellation with an answer: refused once the order has shipped. */
+export const cancelUpdate = defineUpdate<SagaState, [CancelRequest]>('requestCancellation');
+export const restockSignal = defineSignal<[RestockNotice]>('restock');
+
+export const OrderIdKey = defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD);
+export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
+export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
+
+/** Legal forward moves once the saga has confirmed an order; anything else is a 409. */
+export const NEXT_STATUSES: Record<OrderStatus, readonly OrderStatus[]> = {
+  PENDING: ['CONFIRMED', 'CANCELLED'],
+  CONFIRMED: ['PROCESSING', 'SHIPPED', 'CANCELLED'],
+  PROCESSING: ['SHIPPED', 'CANCELLED'],
+  SHIPPED: ['DELIVERED'],
+  DELIVERED: [],
+  CANCELLED: [],
+};
+
+export const isCancellable = (status: OrderStatus) => NEXT_STATUSES[status].includes('CANCELLED');

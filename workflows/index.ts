@@ -1,0 +1,2 @@
+export { orderSaga } from './order-saga';
+export { reservationExpiry } from './reservation-expiry';

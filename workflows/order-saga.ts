@@ -1,0 +1,338 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  TimeoutFailure,
+  upsertSearchAttributes,
+  uuid4,
+} from '@temporalio/workflow';
+import type { OrderActivities } from '../activities/types';
+import {
+  cancelSignal,
+  cancelUpdate,
+  FailureType,
+  FULFILMENT_STATUSES,
+  isCancellable,
+  NEXT_STATUSES,
+  OrderStatusKey,
+  restockSignal,
+  sagaStateQuery,
+  statusSignal,
+  statusUpdate,
+  type CancellationReason,
+  type CancelRequest,
+  type OrderSagaInput,
+  type OrderStatus,
+  type SagaResult,
+  type SagaState,
+  type SagaStep,
+  type StatusChangeRequest,
+  type TimelineEntry,
+} from './contract';
+
+const nonRetryableErrorTypes = Object.values(FailureType);
+
+/** Database steps: retried with backoff for infrastructure failures, within a bound. */
+const steps = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '15s',
+  retry: {
+    initialInterval: '500ms',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes,
+  },
+});
+
+/** The payment provider: a short per-call timeout and a bounded total, after which we give up. */
+const payments = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '10s',
+  scheduleToCloseTimeout: '45s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    maximumAttempts: 4,
+    nonRetryableErrorTypes,
+  },
+});
+
+/** Compensations never give up: stock must not stay held nor money stay taken. */
+const compensations = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+const failureType = (error: unknown): string | undefined =>
+  error instanceof ActivityFailure && error.cause instanceof ApplicationFailure
+    ? (error.cause.type ?? undefined)
+    : undefined;
+
+const timedOut = (error: unknown): boolean =>
+  error instanceof ActivityFailure &&
+  (error.cause instanceof TimeoutFailure || failureType(error) === FailureType.PaymentProviderTimeout);
+
+class SagaCancelled extends Error {
+  constructor(
+    readonly reason: CancellationReason,
+    readonly detail?: string,
+  ) {
+    super(`order cancelled: ${reason}`);
+  }
+}
+
+/**
+ * One order from submission to delivery. Forward steps push their compensation before they run
+ * (a step whose answer was lost may still have taken effect; compensations are idempotent no-ops
+ * otherwise), and a failure or a cancellation runs them in reverse.
+ */
+export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
+  const trace = { traceparent: input.traceparent };
+  const state: SagaState = {
+    orderId: input.orderId,
+    status: 'PENDING',
+    step: 'RESERVING_INVENTORY',
+    timeline: [],
+    compensations: [],
+    slaBreached: false,
+  };
+  /** The status the saga has promised (accepted but maybe not yet written). */
+  let promised: OrderStatus = 'PENDING';
+  const pendingStatuses: StatusChangeRequest[] = [];
+  let cancelRequest: CancelRequest | undefined;
+  const restockedProducts = new Set<string>();
+  const undo: { name: string; run: () => Promise<unknown> }[] = [];
+
+  const note = (step: string, outcome: TimelineEntry['outcome'], detail?: string) => {
+    state.timeline.push({ step, outcome, at: new Date().toISOString(), ...(detail ? { detail } : {}) });
+  };
+  const enter = (step: SagaStep) => {
+    state.step = step;
+    note(step, 'STARTED');
+  };
+  const record = async (
+    status: OrderStatus,
+    extra: { reason?: CancellationReason; detail?: string; source?: string } = {},
+  ) => {
+    await steps.recordOrderStatus({ orderId: input.orderId, status, ...extra, ...trace });
+    state.status = status;
+    upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+  };
+  const checkCancelled = () => {
+    if (cancelRequest) throw new SagaCancelled(cancelRequest.reason, cancelRequest.detail);
+  };
+
+  /** Clients move an order along fulfilment only once the saga has confirmed it. */
+  const checkTransition = ({ newStatus }: StatusChangeRequest) => {
+    const legal =
+      promised !== 'PENDING' &&
+      (FULFILMENT_STATUSES as readonly OrderStatus[]).includes(newStatus) &&
+      NEXT_STATUSES[promised].includes(newStatus);
+    if (!legal) throw new Error(`illegal transition ${promised} -> ${newStatus}`);
+  };
+  const acceptStatus = (request: StatusChangeRequest) => {
+    checkTransition(request);
+    promised = request.newStatus;
+    pendingStatuses.push(request);
+  };
+  const acceptCancel = (request: CancelRequest) => {
+    if (promised === 'CANCELLED' || cancelRequest) return;
+    if (!isCancellable(promised)) throw new Error(`order is ${promised} and can no longer be cancelled`);
+    cancelRequest = request;
+    note('CANCEL_REQUESTED', 'SIGNALLED', request.reason);
+  };
+
+  setHandler(sagaStateQuery, () => state);
+  setHandler(statusSignal, (request) => {
+    try {
+      acceptStatus(request);
+    } catch (error) {
+      log.warn('status signal ignored', { orderId: input.orderId, error: (error as Error).message });
+    }
+  });
+  setHandler(
+    statusUpdate,
+    async (request) => {
+      acceptStatus(request);
+      await condition(() => state.status === request.newStatus || state.status === 'CANCELLED');
+      return state.status;
+    },
+    { validator: checkTransition },
+  );
+  setHandler(cancelSignal, (request) => {
+    try {
+      acceptCancel(request);
+    } catch (error) {
+      log.warn('cancel signal refused', { orderId: input.orderId, error: (error as Error).message });
+    }
+  });
+  setHandler(
+    cancelUpdate,
+    (request) => {
+      acceptCancel(request);
+      return state;
+    },
+    {
+      validator: (_request: CancelRequest) => {
+        if (promised !== 'CANCELLED' && !cancelRequest && !isCancellable(promised)) {
+          throw new Error(`order is ${promised} and can no longer be cancelled`);
+        }
+      },
+    },
+  );
+  setHandler(restockSignal, ({ productId }) => {
+    restockedProducts.add(productId);
+  });
+
+  const reserve = async () => {
+    enter('RESERVING_INVENTORY');
+    undo.unshift({
+      name: 'releaseInventory',
+      run: () => compensations.releaseInventory({ orderId: input.orderId, ...trace }),
+    });
+    for (;;) {
+      try {
+        await steps.reserveInventory({ orderId: input.orderId, items: input.items, ...trace });
+        note('RESERVING_INVENTORY', 'COMPLETED');
+        return;
+      } catch (error) {
+        if (failureType(error) !== FailureType.InsufficientStock) throw error;
+        note('RESERVING_INVENTORY', 'FAILED', 'insufficient stock');
+        if (!input.allowBackorder) throw new SagaCancelled('OUT_OF_STOCK');
+        await awaitRestock();
+      }
+    }
+  };
+
+  let backorderDeadline: number | undefined;
+  const awaitRestock = async () => {
+    enter('AWAITING_RESTOCK');
+    backorderDeadline ??= Date.now() + msFromDuration(input.backorderTimeout ?? '7d');
+    const wanted = new Set(input.items.map((i) => i.productId));
+    restockedProducts.clear();
+    const remaining = Math.max(0, backorderDeadline - Date.now());
+    const restocked = await condition(
+      () => cancelRequest !== undefined || [...restockedProducts].some((p) => wanted.has(p)),
+      remaining,
+    );
+    checkCancelled();
+    if (!restocked) throw new SagaCancelled('BACKORDER_EXPIRED');
+    note('AWAITING_RESTOCK', 'SIGNALLED', [...restockedProducts].join(','));
+  };
+
+  const authorize = async () => {
+    enter('AUTHORIZING_PAYMENT');
+    const idempotencyKey = uuid4();
+    state.paymentIdempotencyKey = idempotencyKey;
+    const ref = { orderId: input.orderId, idempotencyKey, ...trace };
+    undo.unshift({ name: 'voidOrRefundPayment', run: () => compensations.voidOrRefundPayment(ref) });
+    try {
+      await payments.authorizePayment({
+        ...ref,
+        amount: input.totalAmount,
+        currency: input.currency,
+        paymentMethod: input.paymentMethod,
+      });
+    } catch (error) {
+      if (failureType(error) === FailureType.PaymentDeclined) throw new SagaCancelled('PAYMENT_DECLINED');
+      if (timedOut(error)) throw new SagaCancelled('PAYMENT_TIMEOUT');
+      throw error;
+    }
+    note('AUTHORIZING_PAYMENT', 'COMPLETED');
+    return ref;
+  };
+
+  const confirm = async (paymentRef: { orderId: string; idempotencyKey: string }) => {
+    enter('CONFIRMING');
+    await payments.capturePayment({ ...paymentRef, ...trace });
+    await steps.commitInventory({ orderId: input.orderId, ...trace });
+    await record('CONFIRMED');
+    promised = promised === 'PENDING' ? 'CONFIRMED' : promised;
+    note('CONFIRMING', 'COMPLETED');
+  };
+
+  const compensate = async (reason: CancellationReason, detail?: string) => {
+    enter('COMPENSATING');
+    state.cancellationReason = reason;
+    promised = 'CANCELLED';
+    for (const step of undo) {
+      try {
+        await step.run();
+        state.compensations.push({ name: step.name, at: new Date().toISOString(), outcome: 'COMPLETED' });
+      } catch (error) {
+        // Compensations retry without limit, so this is only reached if the worker gives up
+        // (e.g. a non-retryable bug); keep going so the other compensations still run.
+        const message = error instanceof Error ? error.message : String(error);
+        state.compensations.push({
+          name: step.name,
+          at: new Date().toISOString(),
+          outcome: 'FAILED',
+          error: message,
+        });
+        log.error('compensation failed', { orderId: input.orderId, compensation: step.name, error: message });
+      }
+    }
+    await record('CANCELLED', { reason, ...(detail ? { detail } : {}) });
+    state.step = 'CANCELLED';
+    note('CANCELLED', 'COMPLETED', reason);
+    return { orderId: input.orderId, status: 'CANCELLED' as const, cancellationReason: reason };
+  };
+
+  try {
+    await reserve();
+    checkCancelled();
+    const paymentRef = await authorize();
+    checkCancelled();
+    await confirm(paymentRef);
+    checkCancelled();
+    await followFulfilment();
+    state.step = 'COMPLETED';
+    note('COMPLETED', 'COMPLETED');
+    return { orderId: input.orderId, status: state.status };
+  } catch (error) {
+    if (error instanceof SagaCancelled) return compensate(error.reason, error.detail);
+    const message = error instanceof Error ? error.message : String(error);
+    log.error('saga step failed; compensating', { orderId: input.orderId, error: message });
+    return compensate('SYSTEM_ERROR', message);
+  }
+
+  async function followFulfilment(): Promise<void> {
+    enter('AWAITING_FULFILMENT');
+    const slaMs = msFromDuration(input.shipmentSla ?? '48h');
+    const slaDeadline = Date.now() + slaMs;
+    while (state.status !== 'DELIVERED') {
+      const shipped = state.status === 'SHIPPED';
+      const watchSla = !shipped && !state.slaBreached;
+      const wake = () => pendingStatuses.length > 0 || cancelRequest !== undefined;
+      const woke = watchSla
+        ? await condition(wake, Math.max(0, slaDeadline - Date.now()))
+        : (await condition(wake), true);
+      checkCancelled();
+      if (woke === false) {
+        state.slaBreached = true;
+        note('SHIPMENT_SLA', 'ALERT', `not shipped within ${input.shipmentSla ?? '48h'}`);
+        await steps.raiseShipmentSlaAlert({
+          orderId: input.orderId,
+          sla: input.shipmentSla ?? '48h',
+          ...trace,
+        });
+        continue;
+      }
+      const next = pendingStatuses.shift();
+      if (!next) continue;
+      await record(next.newStatus, { source: next.source ?? 'api' });
+      note(next.newStatus, 'SIGNALLED', next.source);
+    }
+  }
+}
+
+/** Parses '500ms', '30s', '15m', '48h', '7d' (the workflow may not import ms-parsing libraries with side effects). */
+export function msFromDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!match) throw ApplicationFailure.nonRetryable(`bad duration "${text}"`, 'InvalidDuration');
+  const units = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+  return Number(match[1]) * units[match[2] as keyof typeof units];
+}
