@@ -37,11 +37,14 @@ export type EventType = (typeof EventType)[keyof typeof EventType];
 /** The version of each event's payload shape; bump it (and add a schema) when a payload changes. */
 export const CURRENT_SCHEMA_VERSION = 1;
 
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
 export interface OutboxEntry {
   aggregateType: AggregateType;
   aggregateId: string;
   type: EventType;
-  payload: Record<string, unknown>;
+  payload: JsonObject;
   traceparent?: string | null;
   schemaVersion: number;
 }
@@ -50,7 +53,7 @@ export function outboxEntry(
   aggregateType: AggregateType,
   aggregateId: string,
   type: EventType,
-  payload: Record<string, unknown>,
+  payload: JsonObject,
   traceparent?: string,
 ): OutboxEntry {
   return {

@@ -1,10 +1,11 @@
 import { AggregateType, EventType, outboxEntry, type OutboxEntry } from '../events';
 import type { InventoryDb, InventoryTx } from './db';
 
-export interface StockLine {
+// A type alias, not an interface, so lines can be embedded in JSON event payloads as they are.
+export type StockLine = {
   productId: string;
   quantity: number;
-}
+};
 
 export class InsufficientStockError extends Error {
   constructor(
