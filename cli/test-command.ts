@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import type { Command } from 'commander';
+import { createStackContext } from '../deploy/stack/context';
+import { checkMigrationDrift } from '../deploy/stack/migrations';
+import { repoRoot } from '../deploy/stack/paths';
+import { stackUp } from '../deploy/stack/stack';
+import { appEnvironment } from '../deploy/stack/components/app-process';
+import { reportStackFailure } from './stack-commands';
+
+function run(
+  label: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  process.stderr.write(`\n=== ${label}: ${command} ${args.join(' ')}\n`);
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: repoRoot, env, stdio: 'inherit' });
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+const bin = (name: string) => path.join(repoRoot, 'node_modules', '.bin', name);
+
+interface JestSummary {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTotalTests: number;
+}
+
+/**
+ * The whole suite, as CI runs it: brings the real stack up (installing what is missing), then
+ * format, lint, types, migration drift, and every jest test against the running servers.
+ */
+export function registerTestCommand(program: Command): void {
+  program
+    .command('test [jestArgs...]')
+    .description('bring the stack up, then run format, lint, type and drift checks and the whole test suite')
+    .option('--no-stack', 'do not start the stack (it must already be running)')
+    .action(async (jestArgs: string[], options: { stack: boolean }) => {
+      const started = Date.now();
+      const ctx = createStackContext();
+      if (options.stack) {
+        try {
+          await stackUp(ctx);
+        } catch (error) {
+          reportStackFailure(error);
+        }
+      }
+      const env = { ...appEnvironment(ctx), NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+      const failures: string[] = [];
+      const check = async (label: string, command: string, args: string[]) => {
+        if ((await run(label, command, args, env)) !== 0) failures.push(label);
+      };
+      await check('format', bin('prettier'), ['--check', '.']);
+      await check('lint', bin('eslint'), ['.']);
+      await check('types', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+      process.stderr.write('\n=== migrations: schema.prisma vs prisma/*/migrations\n');
+      try {
+        await checkMigrationDrift(env);
+        process.stderr.write('no drift\n');
+      } catch (error) {
+        process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+        failures.push('migration drift');
+      }
+
+      const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'trackops-jest-')), 'report.json');
+      await check('jest', bin('jest'), ['--json', `--outputFile=${report}`, ...jestArgs]);
+      let summary: JestSummary | undefined;
+      try {
+        summary = JSON.parse(fs.readFileSync(report, 'utf8')) as JestSummary;
+      } catch {
+        failures.push('jest report');
+      }
+
+      const seconds = ((Date.now() - started) / 1000).toFixed(0);
+      process.stdout.write(
+        `\nchecks failed: ${failures.length === 0 ? 'none' : failures.join(', ')} (${seconds}s)\n`,
+      );
+      if (summary) {
+        if (summary.numTotalTests === 0) failures.push('no tests ran');
+        process.stdout.write(
+          `${summary.numPassedTests} passed, ${summary.numFailedTests} failed, ${summary.numPendingTests} skipped\n`,
+        );
+      }
+      process.exitCode = failures.length === 0 ? 0 : 1;
+    });
+}
