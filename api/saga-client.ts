@@ -40,14 +40,17 @@ export class SagaNotRunningError extends Error {
 
 /** Everything the API asks of an order's workflow, with Temporal's errors turned into ours. */
 export class SagaClient {
-  constructor(private readonly temporal: Client) {}
+  constructor(
+    private readonly temporal: Client,
+    private readonly taskQueue: string = ORDERS_TASK_QUEUE,
+  ) {}
 
   async start(input: OrderSagaInput): Promise<void> {
     await this.call(async () => {
       try {
         await this.temporal.workflow.start('orderSaga', {
           workflowId: orderWorkflowId(input.orderId),
-          taskQueue: ORDERS_TASK_QUEUE,
+          taskQueue: this.taskQueue,
           args: [input],
           typedSearchAttributes: [
             { key: OrderIdKey, value: input.orderId },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ORDERS_TASK_QUEUE } from '../workflows/contract';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 const flag = (fallback: boolean) =>
@@ -28,6 +29,8 @@ export const configSchema = z.object({
   KAFKA_CONNECT_URL: z.string().url().default('http://127.0.0.1:8083'),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** The task queue sagas run on; a separate queue isolates a test's own worker. */
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(ORDERS_TASK_QUEUE),
   API_PORT: port(8080),
   WORKER_METRICS_PORT: port(9464),
   CONSUMERS_METRICS_PORT: port(9465),

@@ -11,7 +11,6 @@ import { loadConfig } from '../lib/config';
 import { startHealthServer } from '../lib/health-server';
 import { createLogger } from '../lib/logger';
 import { temporalLogger } from '../lib/temporal-logger';
-import { ORDERS_TASK_QUEUE } from '../workflows/contract';
 import { ensureReservationExpirySchedule } from './reservation-expiry-schedule';
 
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -39,7 +38,7 @@ async function main() {
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: ORDERS_TASK_QUEUE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('../workflows'),
     activities: {
       ...createActivities({ ordersDb, inventoryDb, payments }),
@@ -71,7 +70,7 @@ async function main() {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  logger.info({ taskQueue: ORDERS_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker running');
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker running');
   await worker.run();
   health.close();
   await Promise.allSettled([ordersDb.$disconnect(), inventoryDb.$disconnect(), connection.close()]);

@@ -1,7 +1,6 @@
 import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { AppConfig } from '../lib/config';
 import type { Logger } from '../lib/logger';
-import { ORDERS_TASK_QUEUE } from '../workflows/contract';
 
 export const RESERVATION_EXPIRY_SCHEDULE_ID = 'inventory-reservation-expiry';
 
@@ -17,7 +16,7 @@ export async function ensureReservationExpirySchedule(config: AppConfig, logger:
       action: {
         type: 'startWorkflow',
         workflowType: 'reservationExpiry',
-        taskQueue: ORDERS_TASK_QUEUE,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowExecutionTimeout: '5m',
       },
     });

@@ -29,7 +29,7 @@ function traceparentOf(req: Request): string | undefined {
 /** The seed system's order endpoints, carried by the order saga. */
 export function createOrdersRouter(deps: ApiDependencies): Router {
   const router = Router();
-  const sagas = new SagaClient(deps.temporal);
+  const sagas = new SagaClient(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE);
   const { ordersDb, inventoryDb } = deps;
 
   const loadOrder = async (rawId: string) => {

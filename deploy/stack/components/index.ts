@@ -1,5 +1,6 @@
 import type { Component } from '../component';
-import { appProcess } from './app-process';
+import { seedDemoInventory } from '../demo-inventory';
+import { appEnvironment, appProcess } from './app-process';
 import { connectComponent } from './connect';
 import { kafkaComponent } from './kafka';
 import { postgresComponent } from './postgres';
@@ -18,6 +19,10 @@ export const apiComponent = appProcess({
   entry: 'api/main.ts',
   dependsOn: ['postgres', 'redis', 'temporal', 'kafka', 'connect', 'worker'],
   healthPort: (ctx) => ctx.ports.API_PORT,
+  beforeStart: async (ctx) => {
+    const created = await seedDemoInventory(appEnvironment(ctx).INVENTORY_DATABASE_URL!);
+    if (created.length > 0) ctx.progress('api', `seeded demo inventory: ${created.join(', ')}`);
+  },
 });
 
 /** Every component of the local stack, dependencies before dependents. */
