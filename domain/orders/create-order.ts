@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AggregateType, EventType, outboxEntry } from '../events';
 import type { InventoryDb } from '../inventory/db';
+import { priceItems } from '../inventory/catalog';
 import { normaliseLines } from '../inventory/stock';
 import { OrdersPrisma, type Order, type OrderItem, type OrdersDb } from './db';
 import { writeOrdersOutbox } from './order-store';
@@ -67,17 +68,12 @@ export async function createOrder(
 
   const lines = normaliseLines(request.items);
   // Prices come from inventory, never from the client.
-  const products = await inventoryDb.inventoryItem.findMany({
-    where: { productId: { in: lines.map((l) => l.productId) } },
-    select: { productId: true, productName: true, unitPrice: true },
-  });
-  const byId = new Map(products.map((p) => [p.productId, p]));
-  const unknown = lines.filter((l) => !byId.has(l.productId)).map((l) => l.productId);
+  const { prices, unknown } = await priceItems(inventoryDb, lines.map((l) => l.productId));
   if (unknown.length > 0) throw new UnknownProductsError(unknown);
 
   const priced = lines.map((line) => {
-    const product = byId.get(line.productId)!;
-    const unitPrice = new OrdersPrisma.Decimal(product.unitPrice.toString());
+    const product = prices.get(line.productId)!;
+    const unitPrice = new OrdersPrisma.Decimal(product.unitPrice);
     return { ...line, productName: product.productName, unitPrice, lineTotal: unitPrice.mul(line.quantity) };
   });
   const total = priced.reduce((sum, line) => sum.add(line.lineTotal), new OrdersPrisma.Decimal(0));
