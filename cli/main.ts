@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerStackCommands } from './stack-commands';
+import { registerReplayCommand } from './replay-command';
 import { registerTestCommand } from './test-command';
 
 const program = new Command('trackops').description(
@@ -7,6 +8,7 @@ const program = new Command('trackops').description(
 );
 registerStackCommands(program);
 registerTestCommand(program);
+registerReplayCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

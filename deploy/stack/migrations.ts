@@ -203,7 +203,37 @@ export interface GenerateResult {
   outputDir: string;
 }
 
+/**
+ * Two processes generating into one folder (parallel test workers, a developer and the stack)
+ * would interleave their writes; mkdir is atomic, so a lock folder serialises them.
+ */
+async function withLock<T>(lockDir: string, work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lockDir, { recursive: false });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - (fs.statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 300_000) fs.rmSync(lockDir, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`timed out waiting for ${lockDir}`);
+      else await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    fs.rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
 async function generateContext(context: PrismaContext, env: NodeJS.ProcessEnv): Promise<GenerateResult> {
+  fs.mkdirSync(path.dirname(context.generatedDir), { recursive: true });
+  return withLock(`${context.generatedDir}.lock`, () => generateUnlocked(context, env));
+}
+
+async function generateUnlocked(context: PrismaContext, env: NodeJS.ProcessEnv): Promise<GenerateResult> {
   const stamp = path.join(context.generatedDir, STAMP_FILE);
   const clientFile = path.join(context.generatedDir, 'client.ts');
   const fingerprint = generationFingerprint(context);
