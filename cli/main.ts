@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerStackCommands } from './stack-commands';
+import { registerRecordHistoriesCommand } from './record-histories';
 import { registerReplayCommand } from './replay-command';
 import { registerTestCommand } from './test-command';
 
@@ -9,6 +10,7 @@ const program = new Command('trackops').description(
 registerStackCommands(program);
 registerTestCommand(program);
 registerReplayCommand(program);
+registerRecordHistoriesCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

@@ -56,6 +56,20 @@ export function registerStackCommands(program: Command): void {
     });
 
   stack
+    .command('restart <components...>')
+    .description('stop and start the named components, e.g. after changing the app code')
+    .action(async (names: string[]) => {
+      const ctx = createStackContext();
+      const components = parseComponents(names);
+      try {
+        await stackDown(ctx, components);
+        await stackUp(ctx, components);
+      } catch (error) {
+        reportStackFailure(error);
+      }
+    });
+
+  stack
     .command('status')
     .description('each component with its port, pid and health')
     .option('--json', 'machine-readable output')

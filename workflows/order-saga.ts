@@ -33,7 +33,8 @@ import {
   type TimelineEntry,
 } from './contract';
 
-const nonRetryableErrorTypes = Object.values(FailureType);
+/** Business refusals: retrying cannot change the answer. A provider timeout is not one of them. */
+const nonRetryableErrorTypes = [FailureType.InsufficientStock, FailureType.PaymentDeclined, FailureType.OrderNotFound];
 
 /** Database steps: retried with backoff for infrastructure failures, within a bound. */
 const steps = proxyActivities<OrderActivities>({
