@@ -49,6 +49,11 @@ function asBusinessFailure(error: unknown): never {
 export function createActivities({ ordersDb, inventoryDb, payments }: ActivityDependencies): OrderActivities {
   return {
     async reserveInventory({ orderId, items, traceparent }) {
+      // The API starts the saga just before its transaction commits. Until the order row is
+      // visible this attempt retries; a saga whose order never committed holds nothing.
+      const order = await ordersDb.order.findUnique({ where: { id: orderId }, select: { id: true } });
+      if (!order)
+        throw ApplicationFailure.retryable(`order ${orderId} is not committed yet`, 'OrderNotCommitted');
       try {
         return { reservationIds: await reserveStock(inventoryDb, orderId, items, { traceparent }) };
       } catch (error) {
@@ -73,10 +78,11 @@ export function createActivities({ ordersDb, inventoryDb, payments }: ActivityDe
           reference: orderId,
           paymentMethod,
         });
+        // A repeated authorize gets the provider's current state, which may already be past it.
         await recordPayment(ordersDb, {
           orderId,
           idempotencyKey,
-          status: 'AUTHORIZED',
+          status: payment.status,
           amount,
           currency,
           providerReference: payment.providerReference,
@@ -144,7 +150,11 @@ export function createActivities({ ordersDb, inventoryDb, payments }: ActivityDe
 
     async raiseShipmentSlaAlert({ orderId, sla, traceparent }) {
       log.warn('shipment SLA breached', { orderId, sla });
-      await recordShipmentSlaBreach(ordersDb, orderId, sla, traceparent);
+      try {
+        await recordShipmentSlaBreach(ordersDb, orderId, sla, traceparent);
+      } catch (error) {
+        asBusinessFailure(error);
+      }
     },
   };
 }

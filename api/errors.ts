@@ -64,6 +64,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(error.status).json(body(error.status, error.message, req.path, error.validationErrors));
       return;
     }
+    if ((error as { code?: unknown }).code === 'P2028') {
+      // No database connection could be had in time: the request wrote nothing and may be retried.
+      res.setHeader('Retry-After', '1');
+      res.status(503).json(body(503, 'the service is busy; retry shortly', req.path));
+      return;
+    }
     const parserError = error as BodyParserError;
     if (parserError.type === 'entity.parse.failed') {
       res

@@ -14,10 +14,16 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const validationErrors: FieldError[] = result.error.issues.map((issue) => ({
-    field: issue.path.map(String).join('.') || what,
-    rejectedValue: valueAt(input, issue.path),
-    message: issue.message,
-  }));
+  const fieldName = (path: PropertyKey[]) => path.map(String).join('.') || what;
+  const validationErrors: FieldError[] = result.error.issues.flatMap((issue) =>
+    // An unknown key is reported as its own field, not as its parent object.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          field: fieldName([...issue.path, key]),
+          rejectedValue: valueAt(input, [...issue.path, key]),
+          message: 'unknown field',
+        }))
+      : [{ field: fieldName(issue.path), rejectedValue: valueAt(input, issue.path), message: issue.message }],
+  );
   throw badRequest(`invalid ${what}`, validationErrors);
 }

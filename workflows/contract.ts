@@ -30,6 +30,8 @@ export const CANCELLATION_REASONS = [
   'PAYMENT_TIMEOUT',
   'CUSTOMER_REQUEST',
   'BACKORDER_EXPIRED',
+  /** The workflow execution was cancelled by an operator (Web UI, CLI). */
+  'OPERATOR_REQUEST',
   'SYSTEM_ERROR',
 ] as const;
 export type CancellationReason = (typeof CANCELLATION_REASONS)[number];

@@ -1,8 +1,11 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   TimeoutFailure,
@@ -33,8 +36,18 @@ import {
   type TimelineEntry,
 } from './contract';
 
+/** v2: a failed SLA alert is noted in the timeline instead of cancelling the order. */
+export const PATCH_SLA_ALERT_NOT_FATAL = 'sla-alert-not-fatal';
+
+/** v2: cancelling the workflow execution itself compensates like a cancel request. */
+export const PATCH_COMPENSATE_ON_EXECUTION_CANCEL = 'compensate-on-execution-cancel';
+
 /** Business refusals: retrying cannot change the answer. A provider timeout is not one of them. */
-const nonRetryableErrorTypes = [FailureType.InsufficientStock, FailureType.PaymentDeclined, FailureType.OrderNotFound];
+const nonRetryableErrorTypes = [
+  FailureType.InsufficientStock,
+  FailureType.PaymentDeclined,
+  FailureType.OrderNotFound,
+];
 
 /** Database steps: retried with backoff for infrastructure failures, within a bound. */
 const steps = proxyActivities<OrderActivities>({
@@ -195,6 +208,9 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
       run: () => compensations.releaseInventory({ orderId: input.orderId, ...trace }),
     });
     for (;;) {
+      // Cleared before each attempt, not after a failure: a restock signalled while the failing
+      // attempt was in flight must still wake the backorder wait.
+      restockedProducts.clear();
       try {
         await steps.reserveInventory({ orderId: input.orderId, items: input.items, ...trace });
         note('RESERVING_INVENTORY', 'COMPLETED');
@@ -213,7 +229,6 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
     enter('AWAITING_RESTOCK');
     backorderDeadline ??= Date.now() + msFromDuration(input.backorderTimeout ?? '7d');
     const wanted = new Set(input.items.map((i) => i.productId));
-    restockedProducts.clear();
     const remaining = Math.max(0, backorderDeadline - Date.now());
     const restocked = await condition(
       () => cancelRequest !== undefined || [...restockedProducts].some((p) => wanted.has(p)),
@@ -295,6 +310,12 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
     return { orderId: input.orderId, status: state.status };
   } catch (error) {
     if (error instanceof SagaCancelled) return compensate(error.reason, error.detail);
+    if (isCancellation(error) && patched(PATCH_COMPENSATE_ON_EXECUTION_CANCEL)) {
+      // `temporal workflow cancel`: the compensations must run to the end despite the cancellation.
+      return CancellationScope.nonCancellable(() =>
+        compensate('OPERATOR_REQUEST', 'workflow execution cancelled'),
+      );
+    }
     const message = error instanceof Error ? error.message : String(error);
     log.error('saga step failed; compensating', { orderId: input.orderId, error: message });
     return compensate('SYSTEM_ERROR', message);
@@ -315,11 +336,19 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
       if (woke === false) {
         state.slaBreached = true;
         note('SHIPMENT_SLA', 'ALERT', `not shipped within ${input.shipmentSla ?? '48h'}`);
-        await steps.raiseShipmentSlaAlert({
+        const alert = steps.raiseShipmentSlaAlert({
           orderId: input.orderId,
           sla: input.shipmentSla ?? '48h',
           ...trace,
         });
+        if (patched(PATCH_SLA_ALERT_NOT_FATAL)) {
+          // A paid order must not be refunded because its late-shipment alert could not be written.
+          await alert.catch((error: unknown) => {
+            note('SHIPMENT_SLA', 'FAILED', error instanceof Error ? error.message : String(error));
+          });
+        } else {
+          await alert;
+        }
         continue;
       }
       const next = pendingStatuses.shift();

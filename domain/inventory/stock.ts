@@ -118,12 +118,15 @@ export async function reserveStock(
 export async function releaseStock(
   db: InventoryDb,
   orderId: string,
-  options: { traceparent?: string; finalStatus?: 'RELEASED' | 'EXPIRED' } = {},
+  options: { traceparent?: string; expiredBy?: Date } = {},
 ): Promise<number> {
-  const finalStatus = options.finalStatus ?? 'RELEASED';
+  const finalStatus = options.expiredBy ? 'EXPIRED' : 'RELEASED';
   return db.$transaction(async (tx) => {
     const open = await tx.inventoryReservation.findMany({
-      where: { orderId, status: { in: ['ACTIVE', 'COMMITTED'] } },
+      // Expiry only ever touches holds still ACTIVE and due: stock sold meanwhile stays sold.
+      where: options.expiredBy
+        ? { orderId, status: 'ACTIVE', expiresAt: { lte: options.expiredBy } }
+        : { orderId, status: { in: ['ACTIVE', 'COMMITTED'] } },
       orderBy: { productId: 'asc' },
     });
     const released: { productId: string; quantity: number; from: string }[] = [];
@@ -213,7 +216,7 @@ export async function expireReservations(db: InventoryDb, now: Date, limit = 500
   });
   const expired: string[] = [];
   for (const { orderId } of due) {
-    if ((await releaseStock(db, orderId, { finalStatus: 'EXPIRED' })) > 0) expired.push(orderId);
+    if ((await releaseStock(db, orderId, { expiredBy: now })) > 0) expired.push(orderId);
   }
   return expired;
 }

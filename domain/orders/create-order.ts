@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { AggregateType, EventType, outboxEntry } from '../events';
 import type { InventoryDb } from '../inventory/db';
 import { priceItems } from '../inventory/catalog';
@@ -19,6 +19,7 @@ export interface NewOrder {
   };
   deliveryInstructions?: string;
   allowBackorder?: boolean;
+  paymentMethod?: string;
   idempotencyKey?: string;
   traceparent?: string;
 }
@@ -44,11 +45,25 @@ export interface CreatedOrder {
   replayed: boolean;
 }
 
-const sameRequest = (order: Order & { items: OrderItem[] }, request: NewOrder) => {
-  const lines = (items: { productId: string; quantity: number }[]) =>
-    JSON.stringify(normaliseLines(items).map((l) => [l.productId, l.quantity]));
-  return order.customerId === request.customerId && lines(order.items) === lines(request.items);
-};
+/** What makes two requests "the same order": everything the client chose, in a canonical form. */
+export function requestFingerprint(request: NewOrder): string {
+  const canonical = {
+    customerId: request.customerId,
+    items: normaliseLines(request.items).map((l) => [l.productId, l.quantity]),
+    address: [
+      request.address.streetAddress,
+      request.address.city,
+      request.address.state ?? null,
+      request.address.postalCode,
+      request.address.country,
+      request.address.phoneNumber ?? null,
+    ],
+    deliveryInstructions: request.deliveryInstructions ?? null,
+    allowBackorder: request.allowBackorder ?? false,
+    paymentMethod: request.paymentMethod ?? null,
+  };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
 
 /**
  * Writes a PENDING order, its items, its audit row and ORDER_CREATED in one transaction, and runs
@@ -68,7 +83,10 @@ export async function createOrder(
 
   const lines = normaliseLines(request.items);
   // Prices come from inventory, never from the client.
-  const { prices, unknown } = await priceItems(inventoryDb, lines.map((l) => l.productId));
+  const { prices, unknown } = await priceItems(
+    inventoryDb,
+    lines.map((l) => l.productId),
+  );
   if (unknown.length > 0) throw new UnknownProductsError(unknown);
 
   const priced = lines.map((line) => {
@@ -96,6 +114,7 @@ export async function createOrder(
             deliveryInstructions: request.deliveryInstructions ?? null,
             allowBackorder: request.allowBackorder ?? false,
             idempotencyKey: request.idempotencyKey ?? null,
+            requestFingerprint: request.idempotencyKey ? requestFingerprint(request) : null,
             workflowId: `order-${orderId}`,
           },
         });
@@ -136,7 +155,8 @@ export async function createOrder(
         await startSaga(order, items);
         return { order, items, replayed: false };
       },
-      { timeout: 15_000 },
+      // maxWait: under a burst, wait for a pooled connection rather than fail the order.
+      { timeout: 15_000, maxWait: 10_000 },
     );
   } catch (error) {
     // Two concurrent first requests with one key: the loser returns the winner's order.
@@ -161,7 +181,7 @@ async function findByIdempotencyKey(
     include: { items: { orderBy: { productId: 'asc' } } },
   });
   if (!earlier) return undefined;
-  if (!sameRequest(earlier, request)) throw new IdempotencyKeyReusedError();
+  if (earlier.requestFingerprint !== requestFingerprint(request)) throw new IdempotencyKeyReusedError();
   const { items, ...order } = earlier;
   return { order, items, replayed: true };
 }

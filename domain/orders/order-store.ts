@@ -1,4 +1,4 @@
-import type { CancellationReason, OrderStatus } from '../../workflows/contract';
+import { NEXT_STATUSES, type CancellationReason, type OrderStatus } from '../../workflows/contract';
 import { AggregateType, EventType, outboxEntry, type OutboxEntry } from '../events';
 import type { OrdersDb, OrdersTx } from './db';
 
@@ -30,14 +30,16 @@ export interface StatusChange {
 
 /**
  * Moves an order to a status, with its audit row and outbox event in the same transaction.
- * Recording the status an order already has is a no-op, which makes a retried activity harmless.
- * Returns false when nothing changed.
+ * Recording the status an order already has, or one it has moved past, is a no-op, which makes a
+ * retried (or late) activity harmless. Returns false when nothing changed.
  */
 export async function recordOrderStatus(db: OrdersDb, change: StatusChange): Promise<boolean> {
   return db.$transaction(async (tx) => {
     const order = await tx.order.findUnique({ where: { id: change.orderId } });
     if (!order) throw new OrderNotFoundError(change.orderId);
-    if (order.status === change.status) return false;
+    // Only forward moves: a late attempt of an earlier step (Temporal does not stop an attempt that
+    // outlived its timeout) must not drag the order back, nor repeat its event.
+    if (!NEXT_STATUSES[order.status].includes(change.status)) return false;
     const updated = await tx.order.updateMany({
       where: { id: order.id, version: order.version },
       data: {
@@ -86,6 +88,8 @@ export async function recordShipmentSlaBreach(
   traceparent?: string,
 ) {
   await db.$transaction(async (tx) => {
+    // Row lock: two overlapping attempts must not both see "no breach recorded yet".
+    await tx.$queryRaw`SELECT id FROM orders WHERE id = ${orderId}::uuid FOR UPDATE`;
     const order = await tx.order.findUnique({ where: { id: orderId } });
     if (!order) throw new OrderNotFoundError(orderId);
     const already = await tx.orderEvent.count({ where: { orderId, reason: 'SHIPMENT_SLA_BREACHED' } });

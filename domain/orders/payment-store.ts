@@ -21,14 +21,24 @@ export interface PaymentRecord {
   traceparent?: string;
 }
 
+/** Where a payment may go next; anything else is an older answer arriving late. */
+const NEXT_PAYMENT_STATUSES: Record<PaymentStatus, readonly PaymentStatus[]> = {
+  AUTHORIZED: ['CAPTURED', 'VOIDED'],
+  CAPTURED: ['REFUNDED'],
+  VOIDED: [],
+  REFUNDED: [],
+  DECLINED: [],
+};
+
 /**
  * Mirrors the provider's view of an order's payment in our database, with an outbox event when the
- * status changes. Recording the status the row already has writes nothing.
+ * status moves forward. Recording the status the row already has, or one it has moved past, writes
+ * nothing.
  */
 export async function recordPayment(db: OrdersDb, record: PaymentRecord): Promise<boolean> {
   return db.$transaction(async (tx) => {
     const existing = await tx.payment.findUnique({ where: { orderId: record.orderId } });
-    if (existing?.status === record.status) return false;
+    if (existing && !NEXT_PAYMENT_STATUSES[existing.status].includes(record.status)) return false;
     if (existing) {
       await tx.payment.update({
         where: { id: existing.id },

@@ -25,6 +25,13 @@ export const apiComponent = appProcess({
   },
 });
 
+export const consumersComponent = appProcess({
+  name: 'consumers',
+  entry: 'consumers/main.ts',
+  dependsOn: ['postgres', 'redis', 'kafka', 'connect', 'temporal'],
+  healthPort: (ctx) => ctx.ports.CONSUMERS_METRICS_PORT,
+});
+
 /** Every component of the local stack, dependencies before dependents. */
 export const STACK_COMPONENTS: readonly Component[] = [
   postgresComponent,
@@ -34,4 +41,5 @@ export const STACK_COMPONENTS: readonly Component[] = [
   temporalComponent,
   workerComponent,
   apiComponent,
+  consumersComponent,
 ];

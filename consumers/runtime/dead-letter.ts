@@ -1,0 +1,44 @@
+import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
+
+export const dlqTopicOf = (topic: string) => `${topic}.dlq`;
+
+/** Headers a dead-lettered message carries, so it can be understood and replayed later. */
+export const DLQ_HEADERS = {
+  error: 'dlq-error',
+  stack: 'dlq-stack',
+  originalTopic: 'dlq-original-topic',
+  partition: 'dlq-original-partition',
+  offset: 'dlq-original-offset',
+  attempts: 'dlq-attempts',
+  consumer: 'dlq-consumer',
+  failedAt: 'dlq-failed-at',
+} as const;
+
+export interface DeadLetter {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+  error: Error;
+  attempts: number;
+  consumer: string;
+}
+
+/** Publishes the message unchanged (key, value, its own headers) to `<topic>.dlq`, plus why it failed. */
+export async function sendToDeadLetterTopic(producer: Producer, letter: DeadLetter): Promise<void> {
+  const headers: IHeaders = {
+    ...letter.message.headers,
+    [DLQ_HEADERS.error]: letter.error.message.slice(0, 2000),
+    [DLQ_HEADERS.stack]: (letter.error.stack ?? '').slice(0, 8000),
+    [DLQ_HEADERS.originalTopic]: letter.topic,
+    [DLQ_HEADERS.partition]: String(letter.partition),
+    [DLQ_HEADERS.offset]: letter.message.offset,
+    [DLQ_HEADERS.attempts]: String(letter.attempts),
+    [DLQ_HEADERS.consumer]: letter.consumer,
+    [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+  };
+  await producer.send({
+    topic: dlqTopicOf(letter.topic),
+    acks: -1,
+    messages: [{ key: letter.message.key, value: letter.message.value, headers }],
+  });
+}

@@ -1,0 +1,380 @@
+/**
+ * The order saga when a step fails: business refusals (no stock, card declined), a payment provider
+ * that keeps timing out, infrastructure failures that outlast the retry policy, compensations that
+ * fail before succeeding, and the one case where the workflow itself fails.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../../workflows/contract';
+import { FakeOrderSystem, failTimes } from './support/fake-order-activities';
+import {
+  PRODUCT_A,
+  defaultStock,
+  expectNothingHeld,
+  sagaInput,
+  sagaState,
+  timelineOf,
+  useSagaEnvironment,
+  waitForState,
+  withSaga,
+} from './support/saga-harness';
+
+const context = useSagaEnvironment();
+
+const declined = () =>
+  ApplicationFailure.nonRetryable('card declined: do not honour', FailureType.PaymentDeclined);
+const providerTimeout = () =>
+  ApplicationFailure.retryable('payment provider did not answer in time', FailureType.PaymentProviderTimeout);
+
+/** Collapses runs of the same call (retries) so the order of distinct steps is easy to assert. */
+const distinctRuns = (labels: string[]) => labels.filter((label, i) => label !== labels[i - 1]);
+
+describe('order saga: business failures', () => {
+  it('cancels with OUT_OF_STOCK when the reservation is refused, releasing and never charging', async () => {
+    const stock = { ...defaultStock(), [PRODUCT_A]: 1 }; // the order wants 2
+    const fake = new FakeOrderSystem(stock);
+    const input = sagaInput();
+
+    await withSaga(context(), fake, input, async (handle) => {
+      await expect(handle.result()).resolves.toEqual({
+        orderId: input.orderId,
+        status: 'CANCELLED',
+        cancellationReason: 'OUT_OF_STOCK',
+      });
+
+      // Insufficient stock is non-retryable: one attempt. The release was pushed before the reservation
+      // ran (a lost answer may still have reserved), so it runs; the payment compensation was never pushed.
+      expect(fake.callLabels).toEqual([
+        'reserveInventory',
+        'releaseInventory',
+        'recordOrderStatus(CANCELLED)',
+      ]);
+      expect(fake.callCount('authorizePayment')).toBe(0);
+      expect(fake.statuses).toEqual([
+        {
+          orderId: input.orderId,
+          status: 'CANCELLED',
+          reason: 'OUT_OF_STOCK',
+          traceparent: input.traceparent,
+        },
+      ]);
+
+      const state = await sagaState(handle);
+      expect(state).toMatchObject({
+        status: 'CANCELLED',
+        step: 'CANCELLED',
+        cancellationReason: 'OUT_OF_STOCK',
+        compensations: [{ name: 'releaseInventory', outcome: 'COMPLETED' }],
+      });
+      expect(state.paymentIdempotencyKey).toBeUndefined();
+      expect(timelineOf(state)).toEqual([
+        'RESERVING_INVENTORY STARTED',
+        'RESERVING_INVENTORY FAILED insufficient stock',
+        'COMPENSATING STARTED',
+        'CANCELLED COMPLETED OUT_OF_STOCK',
+      ]);
+      expectNothingHeld(fake, input.orderId, stock);
+    });
+  });
+
+  it('cancels with PAYMENT_DECLINED, voiding then releasing (reverse order), capturing nothing', async () => {
+    const stock = defaultStock();
+    const fake = new FakeOrderSystem(stock).on('authorizePayment', () => {
+      throw declined();
+    });
+    const input = sagaInput();
+
+    await withSaga(context(), fake, input, async (handle) => {
+      await expect(handle.result()).resolves.toEqual({
+        orderId: input.orderId,
+        status: 'CANCELLED',
+        cancellationReason: 'PAYMENT_DECLINED',
+      });
+
+      expect(fake.callLabels).toEqual([
+        'reserveInventory',
+        'authorizePayment',
+        'voidOrRefundPayment',
+        'releaseInventory',
+        'recordOrderStatus(CANCELLED)',
+      ]);
+      expect(fake.callCount('capturePayment')).toBe(0);
+      expect(fake.callCount('commitInventory')).toBe(0);
+      expect(fake.paymentsFor(input.orderId)).toEqual([]);
+
+      const state = await sagaState(handle);
+      expect(state).toMatchObject({
+        status: 'CANCELLED',
+        step: 'CANCELLED',
+        cancellationReason: 'PAYMENT_DECLINED',
+      });
+      expect(state.compensations.map((c) => `${c.name} ${c.outcome}`)).toEqual([
+        'voidOrRefundPayment COMPLETED',
+        'releaseInventory COMPLETED',
+      ]);
+      expect(fake.statuses.at(-1)).toMatchObject({ status: 'CANCELLED', reason: 'PAYMENT_DECLINED' });
+      expectNothingHeld(fake, input.orderId, stock);
+    });
+  });
+});
+
+describe('order saga: payment provider timeouts', () => {
+  it('cancels with PAYMENT_TIMEOUT when the provider keeps timing out, voiding and releasing', async () => {
+    const stock = defaultStock();
+    const fake = new FakeOrderSystem(stock).on('authorizePayment', () => {
+      throw providerTimeout();
+    });
+    const input = sagaInput();
+
+    await withSaga(context(), fake, input, async (handle) => {
+      await expect(handle.result()).resolves.toEqual({
+        orderId: input.orderId,
+        status: 'CANCELLED',
+        cancellationReason: 'PAYMENT_TIMEOUT',
+      });
+      expect(distinctRuns(fake.callLabels)).toEqual([
+        'reserveInventory',
+        'authorizePayment',
+        'voidOrRefundPayment',
+        'releaseInventory',
+        'recordOrderStatus(CANCELLED)',
+      ]);
+      expect(fake.callCount('capturePayment')).toBe(0);
+      const state = await sagaState(handle);
+      expect(state.compensations.map((c) => c.name)).toEqual(['voidOrRefundPayment', 'releaseInventory']);
+      expect(fake.statuses.at(-1)).toMatchObject({ status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT' });
+      expectNothingHeld(fake, input.orderId, stock);
+    });
+  });
+
+  // Regression: PaymentProviderTimeout used to be listed in nonRetryableErrorTypes, so one timeout ended the step.
+  it('retries a timing-out provider per the payment policy (4 attempts, same key) before giving up', async () => {
+    const fake = new FakeOrderSystem(defaultStock()).on('authorizePayment', () => {
+      throw providerTimeout();
+    });
+    const input = sagaInput();
+
+    await withSaga(context(), fake, input, async (handle) => {
+      await expect(handle.result()).resolves.toMatchObject({ cancellationReason: 'PAYMENT_TIMEOUT' });
+      const attempts = fake.inputsOf('authorizePayment');
+      expect(attempts).toHaveLength(4); // payments proxy: maximumAttempts 4 (backoff 1s, 2s, 4s < 45s)
+      expect(new Set(attempts.map((a) => a.idempotencyKey)).size).toBe(1);
+    });
+  });
+
+  // Regression: PaymentProviderTimeout used to be listed in nonRetryableErrorTypes, so one timeout ended the step.
+  it('confirms the order when a provider timeout is followed by a successful retry', async () => {
+    const fake = new FakeOrderSystem(defaultStock()).on('authorizePayment', (_input, call) => {
+      if (call === 1) throw providerTimeout();
+    });
+    const input = sagaInput();
+
+    await withSaga(context(), fake, input, async (handle) => {
+      await context().env.sleep('1m'); // lets the server skip the retry backoff
+      const settled = await waitForState(handle, (s) => s.status !== 'PENDING');
+      expect(settled).toMatchObject({ status: 'CONFIRMED', step: 'AWAITING_FULFILMENT' });
+      expect(fake.callLabels).toEqual([
+        'reserveInventory',
+        'authorizePayment',
+        'authorizePayment',
+        'capturePayment',
+        'commitInventory',
+        'recordOrderStatus(CONFIRMED)',
+      ]);
+    });
+  });
+});
+
+describe('order saga: infrastructure failures', () => {
+  it('retries transient failures of a forward step and still confirms', async () => {
+    const fake = new FakeOrderSystem(defaultStock())
+      .on('reserveInventory', failTimes(2, 'inventory db connection reset'))
+      .on('commitInventory', failTimes(1, 'inventory db deadlock'));
+    const input = sagaInput();
+
+    await withSaga(context(), fake, input, async (handle) => {
+      await context().env.sleep('1m'); // skip the backoffs (500ms, 1s)
+      await waitForState(handle, (s) => s.status === 'CONFIRMED');
+      expect(fake.callLabels).toEqual([
+        'reserveInventory',
+        'reserveInventory',
+        'reserveInventory',
+        'authorizePayment',
+        'capturePayment',
+        'commitInventory',
+        'commitInventory',
+        'recordOrderStatus(CONFIRMED)',
+      ]);
+      // Retries were idempotent: one reservation per line, stock counted once.
+      expect(fake.reservations.get(input.orderId)).toHaveLength(2);
+      expect(fake.level(PRODUCT_A)).toEqual({ available: 8, reserved: 0, sold: 2 });
+    });
+  });
+
+  it('compensates with SYSTEM_ERROR when a forward step exhausts its retries (commit after capture)', async () => {
+    const stock = defaultStock();
+    const fake = new FakeOrderSystem(stock).on('commitInventory', (_input, call) => {
+      throw new Error(`inventory database unavailable (attempt ${call})`);
+    });
+    const input = sagaInput();
+
+    await withSaga(context(), fake, input, async (handle) => {
+      await expect(handle.result()).resolves.toEqual({
+        orderId: input.orderId,
+        status: 'CANCELLED',
+        cancellationReason: 'SYSTEM_ERROR',
+      });
+
+      // Database steps: maximumAttempts 8, then the saga gives up and unwinds what it did.
+      expect(fake.callCount('commitInventory')).toBe(8);
+      expect(distinctRuns(fake.callLabels)).toEqual([
+        'reserveInventory',
+        'authorizePayment',
+        'capturePayment',
+        'commitInventory',
+        'voidOrRefundPayment',
+        'releaseInventory',
+        'recordOrderStatus(CANCELLED)',
+      ]);
+      expect(fake.callCount('recordOrderStatus')).toBe(1); // never CONFIRMED
+      // The money had been captured, so the compensation refunded it.
+      expect(fake.paymentsFor(input.orderId)).toEqual([expect.objectContaining({ status: 'REFUNDED' })]);
+      expect(fake.statuses).toEqual([
+        expect.objectContaining({
+          status: 'CANCELLED',
+          reason: 'SYSTEM_ERROR',
+          detail: expect.any(String) as unknown,
+        }),
+      ]);
+
+      const state = await sagaState(handle);
+      expect(state).toMatchObject({
+        status: 'CANCELLED',
+        step: 'CANCELLED',
+        cancellationReason: 'SYSTEM_ERROR',
+      });
+      expect(state.compensations.map((c) => `${c.name} ${c.outcome}`)).toEqual([
+        'voidOrRefundPayment COMPLETED',
+        'releaseInventory COMPLETED',
+      ]);
+      expectNothingHeld(fake, input.orderId, stock);
+    });
+  });
+});
+
+describe('order saga: compensation failures', () => {
+  it('keeps retrying a failing compensation until it succeeds, and records it as COMPLETED', async () => {
+    const stock = defaultStock();
+    const fake = new FakeOrderSystem(stock)
+      .on('authorizePayment', () => {
+        throw declined();
+      })
+      .on('releaseInventory', failTimes(3, 'inventory db connection reset'));
+    const input = sagaInput();
+
+    await withSaga(context(), fake, input, async (handle) => {
+      await expect(handle.result()).resolves.toEqual({
+        orderId: input.orderId,
+        status: 'CANCELLED',
+        cancellationReason: 'PAYMENT_DECLINED',
+      });
+      expect(fake.callCount('releaseInventory')).toBe(4);
+      expect(fake.callLabels).toEqual([
+        'reserveInventory',
+        'authorizePayment',
+        'voidOrRefundPayment',
+        'releaseInventory',
+        'releaseInventory',
+        'releaseInventory',
+        'releaseInventory',
+        'recordOrderStatus(CANCELLED)',
+      ]);
+      const state = await sagaState(handle);
+      expect(state.compensations).toEqual([
+        expect.objectContaining({ name: 'voidOrRefundPayment', outcome: 'COMPLETED' }),
+        expect.objectContaining({ name: 'releaseInventory', outcome: 'COMPLETED' }),
+      ]);
+      expect(state.compensations.every((c) => c.error === undefined)).toBe(true);
+      expectNothingHeld(fake, input.orderId, stock);
+    });
+  });
+
+  it('records a compensation that fails for good as FAILED and still runs the others', async () => {
+    const stock = defaultStock();
+    const fake = new FakeOrderSystem(stock)
+      .on('authorizePayment', () => {
+        throw declined();
+      })
+      .on('voidOrRefundPayment', () => {
+        throw ApplicationFailure.nonRetryable('payment provider rejected the void', 'VoidRejected');
+      });
+    const input = sagaInput();
+
+    await withSaga(context(), fake, input, async (handle) => {
+      await expect(handle.result()).resolves.toMatchObject({
+        status: 'CANCELLED',
+        cancellationReason: 'PAYMENT_DECLINED',
+      });
+      const state = await sagaState(handle);
+      expect(state.compensations).toEqual([
+        expect.objectContaining({
+          name: 'voidOrRefundPayment',
+          outcome: 'FAILED',
+          error: 'Activity task failed',
+        }),
+        expect.objectContaining({ name: 'releaseInventory', outcome: 'COMPLETED' }),
+      ]);
+      expect(fake.heldFor(input.orderId)).toEqual([]);
+    });
+  });
+});
+
+describe('order saga: workflow failure', () => {
+  it('fails with the activity failure chain when even the CANCELLED status cannot be written', async () => {
+    const stock = defaultStock();
+    const fake = new FakeOrderSystem(stock).on('recordOrderStatus', ({ orderId }) => {
+      throw ApplicationFailure.nonRetryable(`order ${orderId} not found`, FailureType.OrderNotFound);
+    });
+    const input = sagaInput();
+
+    await withSaga(context(), fake, input, async (handle) => {
+      const error: unknown = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      // WorkflowFailedError -> ActivityFailure(recordOrderStatus) -> ApplicationFailure(OrderNotFound)
+      expect(error).toBeInstanceOf(WorkflowFailedError);
+      const activityFailure = (error as WorkflowFailedError).cause;
+      expect(activityFailure).toBeInstanceOf(ActivityFailure);
+      expect(activityFailure).toMatchObject({ activityType: 'recordOrderStatus' });
+      const applicationFailure = (activityFailure as ActivityFailure).cause;
+      expect(applicationFailure).toBeInstanceOf(ApplicationFailure);
+      expect(applicationFailure).toMatchObject({
+        type: FailureType.OrderNotFound,
+        nonRetryable: true,
+        message: `order ${input.orderId} not found`,
+      });
+
+      // CONFIRMED could not be written (SYSTEM_ERROR), the saga unwound, then CANCELLED failed too.
+      expect(fake.callLabels).toEqual([
+        'reserveInventory',
+        'authorizePayment',
+        'capturePayment',
+        'commitInventory',
+        'recordOrderStatus(CONFIRMED)',
+        'voidOrRefundPayment',
+        'releaseInventory',
+        'recordOrderStatus(CANCELLED)',
+      ]);
+      // The compensations ran before the failure: nothing is left held or taken.
+      expectNothingHeld(fake, input.orderId, stock);
+      expect(fake.paymentsFor(input.orderId)).toEqual([expect.objectContaining({ status: 'REFUNDED' })]);
+      const state = await sagaState(handle);
+      expect(state).toMatchObject({ step: 'COMPENSATING', cancellationReason: 'SYSTEM_ERROR' });
+      expect(state.compensations.map((c) => `${c.name} ${c.outcome}`)).toEqual([
+        'voidOrRefundPayment COMPLETED',
+        'releaseInventory COMPLETED',
+      ]);
+    });
+  });
+});
