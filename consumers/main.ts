@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { loadConfig } from '../lib/config';
 import { startHealthServer } from '../lib/health-server';
 import { createLogger } from '../lib/logger';
-import { applicationEventsConsumer } from './application-events';
+import { consumerDefinitions } from './registry';
 import { ConsumerRunner, type ConsumerMetrics } from './runtime/consumer-runner';
 
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -50,7 +50,7 @@ async function main() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'trackops_consumers_' });
   const metrics = consumerMetrics(registry);
-  const runners = [applicationEventsConsumer(producer)].map(
+  const runners = consumerDefinitions({ config, logger, producer }).map(
     (definition) => new ConsumerRunner(kafka, producer, definition, logger, metrics),
   );
   await Promise.all(runners.map((runner) => runner.start()));
