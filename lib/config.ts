@@ -2,11 +2,6 @@ import { z } from 'zod';
 import { ORDERS_TASK_QUEUE } from '../workflows/contract';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'])
-    .default(fallback ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1');
 
 /**
  * Every setting the app processes read, with safe local defaults. Validated once at start-up so a
@@ -43,7 +38,6 @@ export const configSchema = z.object({
   PAYMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** How long a confirmed order may wait for shipment before an SLA alert, e.g. 48h. */
   SHIPMENT_SLA: z.string().default('48h'),
-  OTEL_ENABLED: flag(false),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

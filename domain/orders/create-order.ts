@@ -155,8 +155,8 @@ export async function createOrder(
         await startSaga(order, items);
         return { order, items, replayed: false };
       },
-      // maxWait: under a burst, wait for a pooled connection rather than fail the order.
-      { timeout: 15_000, maxWait: 10_000 },
+      // Under a burst, wait for a pooled connection (the client gets a 503 only after maxWait).
+      { timeout: 20_000, maxWait: 30_000 },
     );
   } catch (error) {
     // Two concurrent first requests with one key: the loser returns the winner's order.

@@ -2,6 +2,7 @@
  * The saga's inventory activities (reserve / release / commit) and the reservation-expiry
  * maintenance activity, run through MockActivityEnvironment against the stack's Postgres.
  */
+import { randomUUID } from 'node:crypto';
 import { createActivities } from '../../activities/create-activities';
 import { createMaintenanceActivities } from '../../activities/maintenance-activities';
 import type { PaymentGateway } from '../../activities/payments/gateway';
@@ -22,7 +23,7 @@ import { applicationFailureOf, quietActivityRunner } from './helpers';
 const RUN = testRunId('actinv');
 let seq = 0;
 const newProductId = (label = 'p') => `${RUN}-${label}-${++seq}`;
-const newOrderId = () => `${RUN}-order-${++seq}`;
+const newOrderId = (): string => randomUUID();
 
 const dbs = createTestDbs();
 const { inventoryDb } = dbs;
@@ -34,7 +35,25 @@ const activities = createActivities({ ...dbs, payments: unusedPayments });
 const maintenance = createMaintenanceActivities({ inventoryDb });
 const run = quietActivityRunner();
 
-const reserve = (input: ReserveInventoryInput) => run(activities.reserveInventory.bind(activities), input);
+/** The activity reserves only for an order that exists (committed by the API), so make one. */
+const ensureOrder = (orderId: string) =>
+  dbs.ordersDb.order.upsert({
+    where: { id: orderId },
+    update: {},
+    create: {
+      id: orderId,
+      customerId: RUN,
+      totalAmount: '1.00',
+      streetAddress: '1 Stock St',
+      city: 'Holdham',
+      postalCode: '1000',
+      country: 'NL',
+    },
+  });
+const reserve = async (input: ReserveInventoryInput) => {
+  await ensureOrder(input.orderId);
+  return run(activities.reserveInventory.bind(activities), input);
+};
 const release = (input: OrderRef) => run(activities.releaseInventory.bind(activities), input);
 const commit = (input: OrderRef) => run(activities.commitInventory.bind(activities), input);
 
@@ -44,6 +63,19 @@ const reservationsOf = (orderId: string) =>
 afterAll(() => closeTestDbs(dbs, RUN));
 
 describe('reserveInventory', () => {
+  it('for an order whose row is not committed yet: a retryable failure that holds nothing', async () => {
+    const a = newProductId('a');
+    await createTestItem(inventoryDb, a, 10);
+    const orderId = newOrderId();
+    const failure = await applicationFailureOf(
+      run(activities.reserveInventory.bind(activities), { orderId, items: [{ productId: a, quantity: 2 }] }),
+    );
+    expect(failure.type).toBe('OrderNotCommitted');
+    expect(failure.nonRetryable).toBe(false);
+    expect(await stockOf(inventoryDb, a)).toEqual({ available: 10, reserved: 0, sold: 0 });
+    expect(await reservationsOf(orderId)).toEqual([]);
+  });
+
   it('holds stock: available down, reserved up, one reservation row per line, INVENTORY_RESERVED', async () => {
     const a = newProductId('a');
     const b = newProductId('b');
