@@ -1,18 +1,16 @@
-import { Command } from 'commander';
-import { registerStackCommands } from './stack-commands';
-import { registerRecordHistoriesCommand } from './record-histories';
-import { registerReplayCommand } from './replay-command';
-import { registerTestCommand } from './test-command';
+import { generateClients } from '../deploy/stack/migrations';
 
-const program = new Command('trackops').description(
-  'TrackOps: real-time order tracking on Temporal, Postgres, Debezium, Kafka and Redis',
-);
-registerStackCommands(program);
-registerTestCommand(program);
-registerReplayCommand(program);
-registerRecordHistoriesCommand(program);
+/**
+ * The Prisma clients are generated code (git-ignored) that most commands import, so they are made
+ * (or found up to date) before the rest of the CLI is loaded. Generation needs no database.
+ */
+async function main() {
+  await generateClients();
+  const { createProgram } = await import('./program');
+  await createProgram().parseAsync(process.argv);
+}
 
-program.parseAsync(process.argv).catch((error: unknown) => {
+main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { registerRecordHistoriesCommand } from './record-histories';
+import { registerReplayCommand } from './replay-command';
+import { registerStackCommands } from './stack-commands';
+import { registerTestCommand } from './test-command';
+
+/** Every `trackops` subcommand. */
+export function createProgram(): Command {
+  const program = new Command('trackops').description(
+    'TrackOps: real-time order tracking on Temporal, Postgres, Debezium, Kafka and Redis',
+  );
+  registerStackCommands(program);
+  registerTestCommand(program);
+  registerReplayCommand(program);
+  registerRecordHistoriesCommand(program);
+  return program;
+}
