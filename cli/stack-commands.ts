@@ -5,6 +5,7 @@ import { createStackContext } from '../deploy/stack/context';
 import { STACK_COMPONENTS } from '../deploy/stack/components';
 import { componentLog, StackError, stackDown, stackReset, stackStatus, stackUp } from '../deploy/stack/stack';
 import { printAccessPoints } from './access-points';
+import { placeDemoOrder } from './demo-order';
 
 const componentNames = STACK_COMPONENTS.map((c) => c.name);
 
@@ -36,7 +37,8 @@ export function registerStackCommands(program: Command): void {
   stack
     .command('up [components...]')
     .description('install what is missing, start everything (or the named components and their dependencies)')
-    .action(async (names: string[]) => {
+    .option('--no-demo', 'do not place the demo order after a full start')
+    .action(async (names: string[], options: { demo: boolean }) => {
       const ctx = createStackContext();
       const started = Date.now();
       try {
@@ -45,7 +47,9 @@ export function registerStackCommands(program: Command): void {
         reportStackFailure(error);
       }
       process.stderr.write(`stack healthy in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
-      if (names.length === 0) printAccessPoints(ctx);
+      if (names.length > 0) return;
+      printAccessPoints(ctx);
+      if (options.demo) await placeDemoOrder(ctx);
     });
 
   stack
