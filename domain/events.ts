@@ -17,6 +17,8 @@ export const EventType = {
   OrderCancelled: 'ORDER_CANCELLED',
   OrderDelivered: 'ORDER_DELIVERED',
   OrderShipmentSlaBreached: 'ORDER_SHIPMENT_SLA_BREACHED',
+  /** A carrier reported a shipment or delivery (POST /api/carrier/events); the consumer signals the saga. */
+  OrderShipmentEvent: 'ORDER_SHIPMENT_EVENT',
   InventoryReserved: 'INVENTORY_RESERVED',
   InventoryReservationFailed: 'INVENTORY_RESERVATION_FAILED',
   InventoryCommitted: 'INVENTORY_COMMITTED',
