@@ -49,14 +49,14 @@ const nonRetryableErrorTypes = [
   FailureType.OrderNotFound,
 ];
 
-/** Database steps: retried with backoff for infrastructure failures, within a bound. */
+/** Database steps: retried with backoff for infrastructure failures for up to five minutes. */
 const steps = proxyActivities<OrderActivities>({
   startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '5m',
   retry: {
     initialInterval: '500ms',
     backoffCoefficient: 2,
     maximumInterval: '10s',
-    maximumAttempts: 8,
     nonRetryableErrorTypes,
   },
 });

@@ -67,6 +67,8 @@ const orderRequest = (i: number) =>
     '/api/orders',
     { customerId: `${RUN}-cust-${i}`, items: [{ productId, quantity: 1 }], address: testAddress() },
     { 'Idempotency-Key': idempotencyKey(i) },
+    // The API queues a burst for pooled connections (up to 30 s) rather than refuse it.
+    90_000,
   ).catch((error: unknown) => ({ status: -1, body: { error: String(error) } as unknown as OrderBody }));
 /** Index of each request that has been answered 201, and its order id. */
 const accepted = new Map<number, string>();

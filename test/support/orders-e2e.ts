@@ -41,12 +41,13 @@ export async function http<T = unknown>(
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  timeoutMs = 30_000,
 ): Promise<HttpResult<T>> {
   const response = await fetch(`${API_BASE}${path}`, {
     method,
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await response.text();
   let parsed: unknown = text;

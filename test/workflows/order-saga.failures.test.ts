@@ -225,8 +225,9 @@ describe('order saga: infrastructure failures', () => {
         cancellationReason: 'SYSTEM_ERROR',
       });
 
-      // Database steps: maximumAttempts 8, then the saga gives up and unwinds what it did.
-      expect(fake.callCount('commitInventory')).toBe(8);
+      // Database steps retry with backoff (capped at 10 s) until the 5-minute schedule-to-close
+      // bound, then the saga gives up and unwinds what it did.
+      expect(fake.callCount('commitInventory')).toBeGreaterThan(20);
       expect(distinctRuns(fake.callLabels)).toEqual([
         'reserveInventory',
         'authorizePayment',
