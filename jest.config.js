@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // Suites that stop shared servers run alone afterwards (jest.serial.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/serial/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
     // cockatiel ships only ES modules; Node loads it natively, jest needs it turned into CommonJS.

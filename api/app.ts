@@ -1,7 +1,12 @@
 import express from 'express';
+import { createCacheRouter } from './cache/router';
+import { cacheFromConfig } from './cache/versioned-cache';
 import type { ApiDependencies } from './dependencies';
 import { errorHandler, notFoundHandler } from './errors';
 import { requestContext } from './request-context';
+import { createCarrierRouter } from './routes/carrier';
+import { createDlqRouter } from './routes/dlq';
+import { createEventsRouter } from './routes/events';
 import { createHealthRouter } from './routes/health';
 import { createInventoryRouter } from './routes/inventory';
 import { createOrdersRouter } from './routes/orders';
@@ -19,8 +24,14 @@ export function createApp(deps: ApiDependencies): express.Express {
     express.json({ limit: MAX_BODY_BYTES, strict: true, type: ['application/json', 'application/*+json'] }),
   );
   app.use(createHealthRouter(deps));
-  app.use('/api/orders', createOrdersRouter(deps));
-  app.use('/api/inventory', createInventoryRouter(deps));
+  // One read cache for the app (its single-flight map and counters are per instance).
+  const cache = cacheFromConfig(deps.redis, deps.config, deps.logger);
+  app.use('/api/orders', createOrdersRouter(deps, cache));
+  app.use('/api/inventory', createInventoryRouter(deps, cache));
+  app.use('/api/cache', createCacheRouter(cache));
+  app.use('/api/carrier', createCarrierRouter(deps));
+  app.use('/api/dlq', createDlqRouter(deps));
+  app.use('/api/events', createEventsRouter(deps));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

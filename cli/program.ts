@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDlqCommand } from './dlq-command';
 import { registerRecordHistoriesCommand } from './record-histories';
 import { registerReplayCommand } from './replay-command';
 import { registerStackCommands } from './stack-commands';
@@ -13,5 +14,6 @@ export function createProgram(): Command {
   registerTestCommand(program);
   registerReplayCommand(program);
   registerRecordHistoriesCommand(program);
+  registerDlqCommand(program);
   return program;
 }

@@ -68,14 +68,33 @@ export function registerTestCommand(program: Command): void {
         failures.push('migration drift');
       }
 
-      const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'trackops-jest-')), 'report.json');
-      await check('jest', bin('jest'), ['--json', `--outputFile=${report}`, ...jestArgs]);
-      let summary: JestSummary | undefined;
-      try {
-        summary = JSON.parse(fs.readFileSync(report, 'utf8')) as JestSummary;
-      } catch {
-        failures.push('jest report');
-      }
+      const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'trackops-jest-'));
+      const runJest = async (label: string, config: string) => {
+        const report = path.join(reports, `${label}.json`);
+        await check(label, bin('jest'), [
+          '--config',
+          config,
+          '--json',
+          `--outputFile=${report}`,
+          ...jestArgs,
+        ]);
+        try {
+          return JSON.parse(fs.readFileSync(report, 'utf8')) as JestSummary;
+        } catch {
+          failures.push(`${label} report`);
+          return undefined;
+        }
+      };
+      const parallel = await runJest('jest', 'jest.config.js');
+      // Suites that stop shared servers (Kafka Connect) run alone, after everything else.
+      const serial =
+        jestArgs.length === 0 ? await runJest('jest serial', 'jest.serial.config.js') : undefined;
+      const summary: JestSummary | undefined = parallel && {
+        numPassedTests: parallel.numPassedTests + (serial?.numPassedTests ?? 0),
+        numFailedTests: parallel.numFailedTests + (serial?.numFailedTests ?? 0),
+        numPendingTests: parallel.numPendingTests + (serial?.numPendingTests ?? 0),
+        numTotalTests: parallel.numTotalTests + (serial?.numTotalTests ?? 0),
+      };
 
       const seconds = ((Date.now() - started) / 1000).toFixed(0);
       process.stdout.write(

@@ -3,7 +3,8 @@ import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { loadConfig } from '../lib/config';
 import { startHealthServer } from '../lib/health-server';
 import { createLogger } from '../lib/logger';
-import { consumerDefinitions } from './registry';
+import { consumerDefinitions, selectConsumers } from './registry';
+import { startOutboxRelay } from './relay/outbox-relay';
 import { ConsumerRunner, type ConsumerMetrics } from './runtime/consumer-runner';
 
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -50,10 +51,15 @@ async function main() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'trackops_consumers_' });
   const metrics = consumerMetrics(registry);
-  const runners = consumerDefinitions({ config, logger, producer }).map(
-    (definition) => new ConsumerRunner(kafka, producer, definition, logger, metrics),
-  );
+  const runners = selectConsumers(
+    consumerDefinitions({ config, logger, producer }),
+    config.CONSUMER_GROUPS,
+  ).map((definition) => new ConsumerRunner(kafka, producer, definition, logger, metrics));
   await Promise.all(runners.map((runner) => runner.start()));
+  // The fallback path from the outbox tables to Kafka, for when Debezium cannot run (CDC is the default).
+  const relay = config.OUTBOX_RELAY_ENABLED
+    ? startOutboxRelay({ config, logger, producer, registry })
+    : undefined;
   const health = await startHealthServer({
     port: config.CONSUMERS_METRICS_PORT,
     registry,
@@ -71,6 +77,7 @@ async function main() {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
     void Promise.allSettled(runners.map((runner) => runner.stop()))
+      .then(() => relay?.stop())
       .then(() => producer.disconnect())
       .finally(() => {
         health.close();

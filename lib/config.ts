@@ -3,6 +3,30 @@ import { ORDERS_TASK_QUEUE } from '../workflows/contract';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
+const DURATION = /^([0-9]+)(ms|s|m|h|d)$/;
+const DURATION_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Milliseconds of a duration such as `500ms`, `90s`, `10m`, `24h` or `7d`; throws on anything else. */
+export function durationMs(value: string): number {
+  const match = DURATION.exec(value.trim());
+  if (!match) throw new Error(`not a duration (e.g. 90s, 10m, 24h, 7d): ${value}`);
+  return Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS];
+}
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((value) => DURATION.test(value.trim()) && durationMs(value) > 0, {
+      message: 'a positive duration such as 90s, 10m, 24h or 7d',
+    });
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
 /**
  * Every setting the app processes read, with safe local defaults. Validated once at start-up so a
  * typo fails loudly instead of half-working. docker-compose.yml sets the same names.
@@ -38,6 +62,32 @@ export const configSchema = z.object({
   PAYMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** How long a confirmed order may wait for shipment before an SLA alert, e.g. 48h. */
   SHIPMENT_SLA: z.string().default('48h'),
+  /** How long a backordered saga waits for a restock before it cancels (BACKORDER_EXPIRED), e.g. 7d. */
+  BACKORDER_TIMEOUT: duration('7d'),
+  /** Fallback polling relay from the outbox tables to Kafka, in the consumers process; CDC is the default. */
+  OUTBOX_RELAY_ENABLED: flag(false),
+  /** How often the fallback relay polls the outbox tables, in milliseconds. */
+  OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Consumer groups the consumers process runs, comma separated (e.g. to scale one apart); empty: all. */
+  CONSUMER_GROUPS: z.string().default(''),
+  /**
+   * Outbox rows older than this are deleted by the outbox-cleanup schedule. Debezium publishes a row
+   * within seconds of its commit (it reads the WAL, not the table), so this only bounds what a
+   * connector started from scratch (snapshot) or the fallback relay can still publish late.
+   */
+  OUTBOX_RETENTION: duration('24h'),
+  /**
+   * processed_events (consumer de-duplication) rows older than this are deleted by the same
+   * schedule; keep it at least as long as the Kafka topics' retention (7 days), or a consumer
+   * replaying a topic from its start would apply events a second time.
+   */
+  PROCESSED_EVENTS_RETENTION: duration('7d'),
+  /** Read-through Redis cache in the API (orders, order list pages, inventory items); false: always the database. */
+  CACHE_ENABLED: flag(true),
+  /** Lifetime of a cached order or inventory item, and of an invalidation's version fence. */
+  CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** Lifetime of a cached order list page (pages are also dropped by every order change). */
+  CACHE_LIST_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

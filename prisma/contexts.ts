@@ -48,6 +48,7 @@ export const ordersContext = describeContext('orders', 'ORDERS', [
   'outbox',
   'processed_events',
   'debezium_heartbeat',
+  'shipment_events',
 ]);
 
 export const inventoryContext = describeContext('inventory', 'INVENTORY', [

@@ -3,14 +3,16 @@ import Redis from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createActivities } from '../activities/create-activities';
 import { createMaintenanceActivities } from '../activities/maintenance-activities';
+import { createOutboxActivities } from '../activities/outbox-activities';
 import { ResilientPaymentGateway } from '../activities/payments/resilient-gateway';
 import { SimulatedPaymentProvider } from '../activities/payments/simulated-provider';
 import { createInventoryDb } from '../domain/inventory/db';
 import { createOrdersDb } from '../domain/orders/db';
-import { loadConfig } from '../lib/config';
+import { durationMs, loadConfig } from '../lib/config';
 import { startHealthServer } from '../lib/health-server';
 import { createLogger } from '../lib/logger';
 import { temporalLogger } from '../lib/temporal-logger';
+import { ensureOutboxCleanupSchedule } from './outbox-cleanup-schedule';
 import { ensureReservationExpirySchedule } from './reservation-expiry-schedule';
 
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -43,10 +45,18 @@ async function main() {
     activities: {
       ...createActivities({ ordersDb, inventoryDb, payments }),
       ...createMaintenanceActivities({ inventoryDb }),
+      ...createOutboxActivities(
+        { ordersDb, inventoryDb },
+        {
+          outboxRetentionMs: durationMs(config.OUTBOX_RETENTION),
+          processedEventsRetentionMs: durationMs(config.PROCESSED_EVENTS_RETENTION),
+        },
+      ),
     },
     shutdownGraceTime: '20s',
   });
   await ensureReservationExpirySchedule(config, logger);
+  await ensureOutboxCleanupSchedule(config, logger);
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'trackops_worker_' });

@@ -5,7 +5,6 @@ import {
   createItem,
   deleteItem,
   DuplicateProductError,
-  getItem,
   InvalidItemError,
   inventoryHealth,
   inventoryItemView,
@@ -21,6 +20,9 @@ import {
   updateItem,
 } from '../../domain/inventory/catalog';
 import { InsufficientStockError, reserveStock, UnknownProductError } from '../../domain/inventory/stock';
+import { loadInventoryItemEntry } from '../cache/entries';
+import { inventoryItemKey } from '../cache/keys';
+import { cacheFromConfig, type VersionedCache } from '../cache/versioned-cache';
 import type { ApiDependencies } from '../dependencies';
 import { ApiError, badRequest, conflict, notFound, type FieldError } from '../errors';
 import { parsePageRequest, toPage } from '../pagination';
@@ -234,10 +236,23 @@ const productIdParam = (req: Request) => parseOrThrow(productIdSchema, req.param
 // Router
 // ---------------------------------------------------------------------------------------------
 
-/** Inventory catalogue, manual stock holds and the stock health summary, under /api/inventory. */
-export function createInventoryRouter(deps: ApiDependencies): Router {
+/**
+ * Inventory catalogue, manual stock holds and the stock health summary, under /api/inventory.
+ * GET of one item is read through the cache; the writes here update or retire the cached item
+ * synchronously (the CDC cache consumer covers the changes made elsewhere, e.g. by the saga).
+ */
+export function createInventoryRouter(
+  deps: ApiDependencies,
+  cache: VersionedCache = cacheFromConfig(deps.redis, deps.config, deps.logger),
+): Router {
   const router = Router();
   const db = deps.inventoryDb;
+  /** The item changed here: store its current row, fencing out anything older. */
+  const refreshItem = (productId: string) =>
+    cache.quietly('refresh inventory item', async () => {
+      const entry = await loadInventoryItemEntry(db, productId);
+      if (entry) await cache.set(inventoryItemKey(productId), entry, { raiseFence: true });
+    });
 
   router.post(
     '/items',
@@ -264,7 +279,10 @@ export function createInventoryRouter(deps: ApiDependencies): Router {
   router.get(
     '/items/:productId',
     mapped(async (req, res) => {
-      res.json(inventoryItemView(await getItem(db, productIdParam(req))));
+      const productId = productIdParam(req);
+      const view = await cache.get(inventoryItemKey(productId), () => loadInventoryItemEntry(db, productId));
+      if (!view) throw new ProductNotFoundError(productId);
+      res.json(view);
     }),
   );
 
@@ -274,14 +292,29 @@ export function createInventoryRouter(deps: ApiDependencies): Router {
       const productId = productIdParam(req);
       const { version, ...changes } = parseBody(updateItemSchema, req.body);
       const result = await updateItem(db, productId, changes, version, traceparentOf(req));
-      res.json(inventoryItemView(result.item));
+      const view = inventoryItemView(result.item);
+      if (result.changedFields.length > 0) {
+        await cache.quietly('write through inventory item', () =>
+          cache.set(
+            inventoryItemKey(productId),
+            { version: result.item.version, value: view },
+            { raiseFence: true },
+          ),
+        );
+      }
+      res.json(view);
     }),
   );
 
   router.delete(
     '/items/:productId',
     mapped(async (req, res) => {
-      await deleteItem(db, productIdParam(req), traceparentOf(req));
+      const productId = productIdParam(req);
+      const deleted = await deleteItem(db, productId, traceparentOf(req));
+      // Every version of the deleted row is stale from now on.
+      await cache.quietly('invalidate inventory item', () =>
+        cache.invalidate(inventoryItemKey(productId), deleted.version + 1),
+      );
       res.status(204).end();
     }),
   );
@@ -340,6 +373,7 @@ export function createInventoryRouter(deps: ApiDependencies): Router {
       }
       const [id] = ids;
       if (id === undefined) throw new Error(`reserveStock returned no reservation for ${orderId}`);
+      await refreshItem(body.productId);
       const reservation = await db.inventoryReservation.findUniqueOrThrow({ where: { id } });
       res
         .status(201)

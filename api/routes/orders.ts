@@ -6,6 +6,9 @@ import {
 } from '../../domain/orders/create-order';
 import { orderItemView, orderView } from '../../domain/orders/order-view';
 import type { OrderStatus } from '../../workflows/contract';
+import { loadOrderEntry } from '../cache/entries';
+import { listQueryHash, ORDERS_GENERATION_KEY, ORDERS_LIST_PREFIX, orderKey } from '../cache/keys';
+import { cacheFromConfig, type VersionedCache } from '../cache/versioned-cache';
 import type { ApiDependencies } from '../dependencies';
 import { badRequest, conflict, notFound } from '../errors';
 import {
@@ -26,8 +29,15 @@ function traceparentOf(req: Request): string | undefined {
   return value && /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/.test(value) ? value : undefined;
 }
 
-/** The seed system's order endpoints, carried by the order saga. */
-export function createOrdersRouter(deps: ApiDependencies): Router {
+/**
+ * The seed system's order endpoints, carried by the order saga. GET by id and list pages are read
+ * through the cache; the CDC cache consumer invalidates and re-warms them when rows change, and the
+ * writes made here synchronously retire what they change.
+ */
+export function createOrdersRouter(
+  deps: ApiDependencies,
+  cache: VersionedCache = cacheFromConfig(deps.redis, deps.config, deps.logger),
+): Router {
   const router = Router();
   const sagas = new SagaClient(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE);
   const { ordersDb, inventoryDb } = deps;
@@ -59,11 +69,17 @@ export function createOrdersRouter(deps: ApiDependencies): Router {
             currency: order.currency,
             paymentMethod: body.paymentMethod ?? 'tok_visa',
             allowBackorder: order.allowBackorder,
+            ...(order.allowBackorder ? { backorderTimeout: deps.config.BACKORDER_TIMEOUT } : {}),
             shipmentSla: deps.config.SHIPMENT_SLA,
             ...(traceparent ? { traceparent } : {}),
           }),
       );
-      if (created.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      if (created.replayed) {
+        res.setHeader('Idempotent-Replayed', 'true');
+      } else {
+        // A new order may belong on any cached list page.
+        await cache.quietly('bump order list generation', () => cache.bumpGeneration(ORDERS_GENERATION_KEY));
+      }
       res
         .status(201)
         .location(`/api/orders/${created.order.id}`)
@@ -97,31 +113,31 @@ export function createOrdersRouter(deps: ApiDependencies): Router {
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.customerId ? { customerId: filter.customerId } : {}),
     };
-    const [orders, total] = await Promise.all([
-      ordersDb.order.findMany({
-        where,
-        orderBy: [{ [page.sortField]: page.sortDirection }, { id: 'asc' }],
-        skip: page.page * page.size,
-        take: page.size,
-      }),
-      ordersDb.order.count({ where }),
-    ]);
-    res.json(
-      toPage(
+    const queryHash = listQueryHash({ ...page, status: filter.status, customerId: filter.customerId });
+    const body = await cache.getPage(ORDERS_GENERATION_KEY, ORDERS_LIST_PREFIX, queryHash, async () => {
+      const [orders, total] = await Promise.all([
+        ordersDb.order.findMany({
+          where,
+          orderBy: [{ [page.sortField]: page.sortDirection }, { id: 'asc' }],
+          skip: page.page * page.size,
+          take: page.size,
+        }),
+        ordersDb.order.count({ where }),
+      ]);
+      return toPage(
         orders.map((o) => orderView(o)),
         total,
         page,
-      ),
-    );
+      );
+    });
+    res.json(body);
   });
 
   router.get('/:id', async (req, res) => {
-    const order = await loadOrder(req.params.id);
-    const items = await ordersDb.orderItem.findMany({
-      where: { orderId: order.id },
-      orderBy: { productId: 'asc' },
-    });
-    res.json(orderView(order, items));
+    const id = parseOrThrow(orderIdSchema, req.params.id, 'id');
+    const view = await cache.get(orderKey(id), () => loadOrderEntry(ordersDb, id));
+    if (!view) throw notFound(`order ${id} not found`);
+    res.json(view);
   });
 
   router.get('/:id/items', async (req, res) => {
@@ -145,6 +161,10 @@ export function createOrdersRouter(deps: ApiDependencies): Router {
       throw error;
     }
     const updated = await ordersDb.order.findUniqueOrThrow({ where: { id: order.id } });
+    // The saga has recorded the change: the client's next read must not see the old status.
+    await cache.quietly('invalidate order', () =>
+      cache.invalidate(orderKey(order.id), updated.version, { generationKey: ORDERS_GENERATION_KEY }),
+    );
     res.json(orderView(updated));
   });
 

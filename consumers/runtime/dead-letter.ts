@@ -25,8 +25,12 @@ export interface DeadLetter {
 
 /** Publishes the message unchanged (key, value, its own headers) to `<topic>.dlq`, plus why it failed. */
 export async function sendToDeadLetterTopic(producer: Producer, letter: DeadLetter): Promise<void> {
+  // Debezium sends a NULL column as a header with a null value, which kafkajs cannot produce.
+  const carried = Object.fromEntries(
+    Object.entries(letter.message.headers ?? {}).filter(([, value]) => value !== null && value !== undefined),
+  );
   const headers: IHeaders = {
-    ...letter.message.headers,
+    ...carried,
     [DLQ_HEADERS.error]: letter.error.message.slice(0, 2000),
     [DLQ_HEADERS.stack]: (letter.error.stack ?? '').slice(0, 8000),
     [DLQ_HEADERS.originalTopic]: letter.topic,

@@ -27,11 +27,16 @@ export interface OutboxEvent<Payload = Record<string, unknown>> {
   payload: Payload;
 }
 
+/**
+ * A header's value as a string. Debezium writes a NULL column (e.g. an event without traceparent)
+ * as a header whose value is null, which kafkajs hands over as `null` despite its IHeaders type:
+ * that reads as an absent header.
+ */
 function header(headers: IHeaders | undefined, name: string): string | undefined {
-  const value = headers?.[name];
-  if (value === undefined) return undefined;
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : first.toString();
+  const value = headers?.[name] as IHeaders[string] | null;
+  if (value === undefined || value === null) return undefined;
+  const first = (Array.isArray(value) ? value[0] : value) as Buffer | string | null | undefined;
+  return first === undefined || first === null ? undefined : first.toString();
 }
 
 /** Parses an outbox event; one without an id or type can never be applied: a permanent error. */

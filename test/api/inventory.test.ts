@@ -89,7 +89,9 @@ interface HealthBody {
   needsReorderingItems: Alert[];
 }
 
-const config = loadConfig(process.env);
+// Read-your-writes on the database itself: some tests change stock outside the API (expiry) and
+// read it back at once, before CDC could refresh a cached copy. test/cache covers the cache.
+const config = loadConfig({ ...process.env, CACHE_ENABLED: 'false' });
 let inventoryDb: InventoryDb;
 let ordersDb: OrdersDb;
 let redis: Redis;

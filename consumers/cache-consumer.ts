@@ -1,0 +1,245 @@
+import Redis from 'ioredis';
+import { loadInventoryItemEntries, loadOrderEntries } from '../api/cache/entries';
+import { inventoryItemKey, ORDERS_GENERATION_KEY, orderKey } from '../api/cache/keys';
+import { cacheFromConfig, type CacheEntry, type VersionedCache } from '../api/cache/versioned-cache';
+import { createInventoryDb, type InventoryDb } from '../domain/inventory/db';
+import { createOrdersDb, type OrdersDb } from '../domain/orders/db';
+import type { Logger } from '../lib/logger';
+import type { ConsumerContext } from './registry';
+import { parseChangeEvent, type ChangeEvent } from './runtime/change-event';
+import type { ConsumerDefinition, IncomingMessage } from './runtime/consumer-runner';
+import { PermanentError } from './runtime/retry';
+
+export const CACHE_CONSUMER_NAME = 'trackops-cache';
+
+/** The raw row-change topics of the Debezium connectors (trackops-orders, trackops-inventory). */
+export const CACHE_TOPICS = {
+  orders: 'trackops_orders.public.orders',
+  orderItems: 'trackops_orders.public.order_items',
+  inventoryItems: 'trackops_inventory.public.inventory_items',
+} as const;
+
+/** Only the columns this consumer reads; the rows carry all of them (REPLICA IDENTITY FULL). */
+interface OrderRow {
+  id: string;
+  version: number;
+}
+interface OrderItemRow {
+  order_id: string;
+}
+interface InventoryItemRow {
+  product_id: string;
+  version: number;
+}
+
+/** Fence for a deleted row whose last version is unknown: nothing of it may be cached again. */
+const GONE = Number.MAX_SAFE_INTEGER;
+
+/** Tombstones (after a delete) and truncates (not used by the application) change nothing here. */
+function relevant<Row>(change: ChangeEvent<Row> | undefined): ChangeEvent<Row> | undefined {
+  return change && change.op !== 't' ? change : undefined;
+}
+
+function versionOf(row: { version: unknown }): number {
+  if (typeof row.version !== 'number' || !Number.isInteger(row.version)) {
+    throw new PermanentError('change event row has no integer version');
+  }
+  return row.version;
+}
+
+/** A deleted row's fence: past its last version, so nothing of it is cached again. */
+const goneFence = (before: { version: unknown } | null) => (before ? versionOf(before) + 1 : GONE);
+
+export interface CacheConsumerDeps {
+  cache: VersionedCache;
+  ordersDb: OrdersDb;
+  inventoryDb: InventoryDb;
+  logger?: Logger;
+  /**
+   * Prefixed to every key it writes (default none): a second consumer with a prefix keeps entries
+   * of its own that the API never reads (bench/cdc-lag.ts's what-if consumer).
+   */
+  keyPrefix?: string;
+}
+
+/** A consumer that can also apply many messages at once (see handleBatch). */
+export interface BatchConsumerDefinition extends ConsumerDefinition {
+  /**
+   * Applies the messages of one partition batch together: a Redis round trip for all their
+   * fences, one query per table for the rows to warm, a round trip for all the stores (with a Redis
+   * client that auto-pipelines). The outcome is that of handling them one by one. A PermanentError
+   * names no message: a batch runner should retry the batch message by message to dead-letter
+   * only the bad one. ConsumerRunner runs `handle`, which is this with a batch of one.
+   */
+  handleBatch: (batch: IncomingMessage[]) => Promise<void>;
+}
+
+/** What the changes of a batch ask for, per cache entry. */
+interface EntryWork {
+  kind: 'order' | 'inventoryItem';
+  id: string;
+  key: string;
+  /** The highest version (or delete fence) the batch's row events name; none: order_items only. */
+  fence?: number;
+  /** The entry's last row event was a delete: fence it, load nothing. */
+  deleted: boolean;
+}
+
+function collect(batch: IncomingMessage[], keyPrefix: string): EntryWork[] {
+  const work = new Map<string, EntryWork>();
+  const note = (kind: EntryWork['kind'], id: string, event?: { fence: number; deleted: boolean }) => {
+    const key = keyPrefix + (kind === 'order' ? orderKey(id) : inventoryItemKey(id));
+    const entry = work.get(key) ?? { kind, id, key, deleted: false };
+    if (event) {
+      entry.fence = Math.max(entry.fence ?? -1, event.fence);
+      entry.deleted = event.deleted;
+    }
+    work.set(key, entry);
+  };
+  for (const { topic, message } of batch) {
+    switch (topic) {
+      case CACHE_TOPICS.orders: {
+        const change = relevant(parseChangeEvent<OrderRow>(message));
+        if (!change) break;
+        const { before, after } = change;
+        const id = (after ?? before)?.id;
+        if (typeof id !== 'string') throw new PermanentError('orders change without an id');
+        const deleted = change.op === 'd' || !after;
+        note('order', id, { fence: deleted ? goneFence(before) : versionOf(after), deleted });
+        break;
+      }
+      case CACHE_TOPICS.orderItems: {
+        const change = relevant(parseChangeEvent<OrderItemRow>(message));
+        if (!change) break;
+        const orderId = (change.after ?? change.before)?.order_id;
+        if (typeof orderId !== 'string') throw new PermanentError('order_items change without an order_id');
+        note('order', orderId);
+        break;
+      }
+      case CACHE_TOPICS.inventoryItems: {
+        const change = relevant(parseChangeEvent<InventoryItemRow>(message));
+        if (!change) break;
+        const { before, after } = change;
+        const productId = (after ?? before)?.product_id;
+        if (typeof productId !== 'string')
+          throw new PermanentError('inventory_items change without a product_id');
+        const deleted = change.op === 'd' || !after;
+        note('inventoryItem', productId, { fence: deleted ? goneFence(before) : versionOf(after), deleted });
+        break;
+      }
+      default:
+        throw new PermanentError(`cache consumer does not handle topic ${topic}`);
+    }
+  }
+  return [...work.values()];
+}
+
+/**
+ * Keeps the API's read cache in step with the databases. For each changed row: raise its entry's
+ * fence to the row's version (dropping an older cached value; order changes also bump the
+ * list-page generation), then, unless a value at that version or newer is cached already, load the
+ * row as it is now through the API's own view functions and store it with its version. A delete
+ * only fences the entry. An order_items change re-warms its order (items never change without
+ * their order, so its version covers them). When the consumer is behind, the first of several
+ * changes of a row loads its newest version and the later ones find it cached: no query.
+ *
+ * Idempotent by construction, so no processed_events bookkeeping: the value written is always the
+ * row as the database has it at that moment, and the version rules (api/cache/lua.ts) refuse to put
+ * anything older than what is cached or fenced. A redelivered or replayed old event, or events of
+ * one order handled out of order across partitions (order_items are keyed by item id), can at
+ * worst rewrite the current value at its current version, which is a no-op.
+ */
+export function createCacheConsumer(deps: CacheConsumerDeps): BatchConsumerDefinition {
+  const { cache, ordersDb, inventoryDb } = deps;
+  const keyPrefix = deps.keyPrefix ?? '';
+
+  async function handleBatch(batch: IncomingMessage[]): Promise<void> {
+    const work = collect(batch, keyPrefix);
+    if (work.length === 0) return;
+
+    // 1. Fences, all in one round trip.
+    const fenced = work.filter((w) => w.fence !== undefined);
+    const results = await Promise.all(
+      fenced.map((w) =>
+        cache.invalidate(w.key, w.fence as number, {
+          generationKey: w.kind === 'order' ? keyPrefix + ORDERS_GENERATION_KEY : undefined,
+        }),
+      ),
+    );
+    const upToDate = new Set(
+      fenced
+        .filter((w, i) => {
+          const cached = results[i]?.cachedVersion;
+          return cached !== undefined && cached >= (w.fence as number);
+        })
+        .map((w) => w.key),
+    );
+
+    // 2. The rows to warm, one query per table.
+    const toLoad = work.filter((w) => !w.deleted && !upToDate.has(w.key));
+    const [orders, items] = await Promise.all([
+      loadOrderEntries(
+        ordersDb,
+        toLoad.filter((w) => w.kind === 'order').map((w) => w.id),
+      ),
+      loadInventoryItemEntries(
+        inventoryDb,
+        toLoad.filter((w) => w.kind === 'inventoryItem').map((w) => w.id),
+      ),
+    ]);
+
+    // 3. The stores (and a fence for an order whose items changed but which is gone), one round trip.
+    await Promise.all(
+      toLoad.map((w) => {
+        const entry: CacheEntry<unknown> | undefined =
+          w.kind === 'order' ? orders.get(w.id) : items.get(w.id);
+        if (entry) return cache.set(w.key, entry, { kind: 'warm' });
+        // No row: deleted meanwhile, and its delete event fences the key (an order's items go
+        // with it, so for an items-only change the order is fenced here as well).
+        return w.fence === undefined ? cache.invalidate(w.key, GONE) : Promise.resolve();
+      }),
+    );
+  }
+
+  return {
+    name: CACHE_CONSUMER_NAME,
+    topics: Object.values(CACHE_TOPICS),
+    // A new group starts at the end: the cache only needs changes from the time it is kept.
+    fromBeginning: false,
+    handle: (incoming) => handleBatch([incoming]),
+    handleBatch,
+  };
+}
+
+/**
+ * The cache consumer with its own clients, built from the process configuration on its first
+ * message (so a consumers process that CONSUMER_GROUPS leaves it out of opens no connections for
+ * it). Its database pools and Redis connection are separate from the other consumers'.
+ */
+export function cacheConsumer(context: ConsumerContext): BatchConsumerDefinition {
+  const { config, logger } = context;
+  let built: BatchConsumerDefinition | undefined;
+  const consumer = () => {
+    if (built) return built;
+    // Auto-pipelining: the calls a batch issues together leave in one write (one round trip).
+    const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+    redis.on('error', (error: Error) =>
+      logger.warn({ err: error }, 'cache consumer: redis connection error'),
+    );
+    built = createCacheConsumer({
+      // The consumer's writes must land or be retried: a slow Redis gets more time than the API's reads.
+      cache: cacheFromConfig(redis, { ...config, CACHE_ENABLED: true }, logger, { opTimeoutMs: 2000 }),
+      ordersDb: createOrdersDb(config.ORDERS_DATABASE_URL, 6),
+      inventoryDb: createInventoryDb(config.INVENTORY_DATABASE_URL, 3),
+      logger,
+    });
+    return built;
+  };
+  return {
+    name: CACHE_CONSUMER_NAME,
+    topics: Object.values(CACHE_TOPICS),
+    fromBeginning: false,
+    handle: (incoming) => consumer().handle(incoming),
+    handleBatch: (batch) => consumer().handleBatch(batch),
+  };
+}

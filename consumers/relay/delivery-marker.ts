@@ -1,0 +1,64 @@
+import type { IHeaders } from 'kafkajs';
+import { createInventoryDb, type InventoryDb } from '../../domain/inventory/db';
+import { createOrdersDb, type OrdersDb } from '../../domain/orders/db';
+import type { ConsumerContext } from '../registry';
+import type { ConsumerDefinition } from '../runtime/consumer-runner';
+import { OUTBOX_HEADERS } from '../runtime/outbox-event';
+import { OUTBOX_CONTEXTS, type OutboxContext } from './outbox-wire';
+
+export const DELIVERY_MARKER_CONSUMER = 'trackops-outbox-delivered';
+
+/** The outbox topics and the database whose outbox feeds each (payments live in the orders database). */
+export const OUTBOX_TOPIC_CONTEXT: Record<string, OutboxContext> = {
+  'trackops.orders': 'orders',
+  'trackops.payments': 'orders',
+  'trackops.inventory': 'inventory',
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function header(headers: IHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first?.toString();
+}
+
+/**
+ * Sets `published_at` on the outbox row of every event that reached its topic, whichever path
+ * (Debezium or the relay) brought it there. Without it, rows delivered by CDC, the default path,
+ * would stay "unpublished" for the relay forever: `GET /api/events/unprocessed` would list them all
+ * and switching the relay on would publish every retained row a second time. With it, what the
+ * relay finds unpublished is what has not reached Kafka yet (e.g. while Connect is down), give or
+ * take the seconds between a commit and this consumer seeing the event.
+ *
+ * Idempotent without processed_events: the UPDATE only touches a row whose `published_at` is null.
+ * A message without an event id is left to the other consumers (which dead-letter it).
+ */
+export function deliveryMarkerConsumer(dbs: {
+  orders: OrdersDb;
+  inventory: InventoryDb;
+}): ConsumerDefinition {
+  return {
+    name: DELIVERY_MARKER_CONSUMER,
+    topics: Object.keys(OUTBOX_TOPIC_CONTEXT),
+    async handle({ topic, message }) {
+      const id = header(message.headers, OUTBOX_HEADERS.id);
+      if (!id || !UUID.test(id)) return;
+      const home = OUTBOX_TOPIC_CONTEXT[topic];
+      for (const context of home ? [home] : OUTBOX_CONTEXTS) {
+        const db = dbs[context] as OrdersDb;
+        const updated = await db.$executeRaw`
+          UPDATE outbox SET published_at = now() WHERE id = ${id}::uuid AND published_at IS NULL`;
+        if (updated > 0) return;
+      }
+    },
+  };
+}
+
+/** The marker with database clients of its own, as the consumers process runs it. */
+export function deliveryMarkerFromContext(context: ConsumerContext): ConsumerDefinition {
+  return deliveryMarkerConsumer({
+    orders: createOrdersDb(context.config.ORDERS_DATABASE_URL, 2),
+    inventory: createInventoryDb(context.config.INVENTORY_DATABASE_URL, 2),
+  });
+}
