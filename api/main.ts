@@ -21,6 +21,10 @@ async function main() {
   const server = app.listen(config.API_PORT, '127.0.0.1', () => {
     logger.info({ port: config.API_PORT }, 'api listening');
   });
+  // Idle keep-alive connections outlive the clients' own keep-alive (undici: 4 s, proxies: 60 s),
+  // so the server never closes a connection a client is about to reuse ("other side closed").
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -21,12 +21,15 @@ const run = quietActivityRunner();
 
 type Db = typeof ordersDb | typeof inventoryDb;
 
-const insertOutbox = async (db: Db, ageMs: number): Promise<string> => {
+/** An outbox row of a given age; published (on Kafka) unless said otherwise. */
+const insertOutbox = async (db: Db, ageMs: number, published = true): Promise<string> => {
   const id = randomUUID();
   const at = new Date(Date.now() - ageMs).toISOString();
+  const publishedAt = published ? at : null;
   await (db as typeof ordersDb).$executeRaw`
-    INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, occurred_at)
-    VALUES (${id}::uuid, 'cleanup_test', ${RUN}, 'CLEANUP_TEST', '{}'::jsonb, ${at}::timestamptz)`;
+    INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, occurred_at, published_at)
+    VALUES (${id}::uuid, 'cleanup_test', ${RUN}, 'CLEANUP_TEST', '{}'::jsonb, ${at}::timestamptz,
+            ${publishedAt}::timestamptz)`;
   return id;
 };
 
@@ -77,7 +80,11 @@ describe('cleanupOutbox', () => {
         oldOutbox: await Promise.all(
           [40, 41, 42, 50, 60, 70, 365].map((days) => insertOutbox(db, days * DAY)),
         ),
-        keptOutbox: await Promise.all([29, 1, 0].map((days) => insertOutbox(db, days * DAY))),
+        keptOutbox: [
+          ...(await Promise.all([29, 1, 0].map((days) => insertOutbox(db, days * DAY)))),
+          // Old but never published (a long outage): kept until it is on Kafka.
+          await insertOutbox(db, 90 * DAY, false),
+        ],
         oldProcessed: await Promise.all([61, 90].map((days) => insertProcessed(db, days * DAY))),
         keptProcessed: await Promise.all([59, 0].map((days) => insertProcessed(db, days * DAY))),
       };
