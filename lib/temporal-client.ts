@@ -8,8 +8,3 @@ export function createTemporalClient(address: string, namespace: string): Client
   const connection = Connection.lazy({ address, connectTimeout: '3s' });
   return new Client({ connection, namespace });
 }
-
-/** Calls Temporal with a deadline: an unreachable server becomes a quick, clear error. */
-export function withTemporalDeadline<T>(client: Client, ms: number, call: () => Promise<T>): Promise<T> {
-  return client.withDeadline(Date.now() + ms, call);
-}

@@ -12,8 +12,7 @@ import { durationMs, loadConfig } from '../lib/config';
 import { startHealthServer } from '../lib/health-server';
 import { createLogger } from '../lib/logger';
 import { temporalLogger } from '../lib/temporal-logger';
-import { ensureOutboxCleanupSchedule } from './outbox-cleanup-schedule';
-import { ensureReservationExpirySchedule } from './reservation-expiry-schedule';
+import { ensureMaintenanceSchedules } from './maintenance-schedules';
 
 const SHUTDOWN_GRACE_MS = 30_000;
 
@@ -55,8 +54,7 @@ async function main() {
     },
     shutdownGraceTime: '20s',
   });
-  await ensureReservationExpirySchedule(config, logger);
-  await ensureOutboxCleanupSchedule(config, logger);
+  await ensureMaintenanceSchedules(config, logger);
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'trackops_worker_' });
