@@ -10,6 +10,7 @@ import {
 } from '@prisma/driver-adapter-utils';
 import { quoteIdent, withDatabase, type PgTarget } from './datasource';
 import { connectionError, KnownEngineError } from './errors';
+import { dropDatabase } from './drop-database';
 
 const TEXT_OID = 25;
 const CHAR_OID = 18;
@@ -151,7 +152,7 @@ export class BridgeAdapterFactory implements SqlMigrationAwareDriverAdapterFacto
     const name = `prisma_migrate_shadow_db_${randomUUID()}`;
     await runStatement(main, `CREATE DATABASE ${quoteIdent(name)}`);
     return this.open(withDatabase(main, name), async () => {
-      await runStatement(main, `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      await dropDatabase((sql) => runStatement(main, sql), name);
     });
   }
 

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { Client } from 'pg';
 import { databaseUrl, prismaContexts, type PrismaContext } from '../../prisma/contexts';
 import { parsePgUrl, quoteIdent, withDatabase } from '../../prisma/engine/datasource';
+import { dropDatabase } from '../../prisma/engine/drop-database';
 
 /**
  * Each test file gets databases of its own, named after the context's configured one
@@ -57,7 +58,7 @@ export async function createScratchDatabases(
     },
     drop: async () => {
       for (const { url, database } of created) {
-        await onServer(url, `DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`);
+        await dropDatabase((sql) => onServer(url, sql), database);
       }
     },
   };
