@@ -4,7 +4,7 @@
  * consumer. Prints a report; asserts nothing.
  *
  *   npx tsx bench/cdc-lag.ts [--rate 500] [--seconds 20] [--rows 200] [--grace 20] [--connections 16]
- *                            [--debezium-poll-ms 10] [--what-if-batch-consumer]
+ *                            [--debezium-poll-ms 10]
  *
  * It inserts --rows orders of its own (customer id `bench-cdclag-...`, no items), waits until the
  * consumer has warmed them, then updates them round robin (version + 1 and delivery_instructions,
@@ -18,25 +18,17 @@
  * records' Kafka timestamps (set by Connect's producer) to split the lag into commit -> record in
  * Kafka and the rest. The orders are deleted at the end.
  *
- * What-ifs (nothing in the repository changes):
- * --debezium-poll-ms N sets poll.interval.ms of the running trackops-orders connector to N for the
- *   run (Connect restarts its task; streaming resumes from its offset, so the run waits 15 s for
- *   the replayed tail to pass) and PUTs the original config back afterwards.
- * --what-if-batch-consumer runs, in this process and in a consumer group of its own, the cache
- *   consumer's handleBatch on kafkajs eachBatch (which ConsumerRunner does not offer) next to the
- *   real per-message consumer. It writes entries of its own (keys prefixed `<run>:`, which the API
- *   never reads), so neither consumer profits from the other's warms, and its warms are measured
- *   the same way (Redis's clock) and reported on their own line.
+ * What-if (nothing in the repository changes): --debezium-poll-ms N sets poll.interval.ms of the
+ * running trackops-orders connector to N for the run (Connect restarts its task; streaming resumes
+ * from its offset, so the run waits 15 s for the replayed tail to pass) and PUTs the original
+ * config back afterwards.
  */
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { orderKey, WARMED_CHANNEL } from '../api/cache/keys';
-import { cacheFromConfig } from '../api/cache/versioned-cache';
-import { CACHE_CONSUMER_NAME, CACHE_TOPICS, createCacheConsumer } from '../consumers/cache-consumer';
-import { createInventoryDb } from '../domain/inventory/db';
-import { createOrdersDb } from '../domain/orders/db';
+import { CACHE_CONSUMER_NAME, CACHE_TOPICS } from '../consumers/cache-consumer';
 import { loadConfig } from '../lib/config';
 
 function arg(name: string, fallback: number): number {
@@ -54,7 +46,6 @@ const CONNECTIONS = Math.round(arg('connections', 16));
 const DEBEZIUM_POLL_MS = process.argv.includes('--debezium-poll-ms')
   ? arg('debezium-poll-ms', 500)
   : undefined;
-const BATCH_WHAT_IF = process.argv.includes('--what-if-batch-consumer');
 const CONNECTOR = 'trackops-orders';
 
 const config = loadConfig();
@@ -140,7 +131,6 @@ async function main() {
     logLevel: logLevel.NOTHING,
   });
   const side = kafka.consumer({ groupId: run, maxWaitTimeInMs: 100 });
-  const closers: (() => Promise<unknown>)[] = [];
   let originalConnector: Record<string, string> | undefined;
 
   const ids: string[] = [];
@@ -151,9 +141,6 @@ async function main() {
   const commits = new Map<string, number>();
   /** `${id}:${version}` -> the record's Kafka timestamp. */
   const kafkaAt = new Map<string, number>();
-  /** The same for the what-if batch consumer's own entries. */
-  const batchWarms = new Map<string, [number, number][]>();
-  const batchPrefix = `${run}:`;
   let measuring = false;
 
   try {
@@ -177,11 +164,9 @@ async function main() {
 
     subscriber.on('message', (_channel: string, text: string) => {
       const [key = '', version, at] = text.split(' ');
-      const batch = key.startsWith(batchPrefix);
-      const id = byKey.get(batch ? key.slice(batchPrefix.length) : key);
+      const id = byKey.get(key);
       if (!id) return;
-      const into = batch ? batchWarms : warms;
-      into.set(id, [...(into.get(id) ?? []), [Number(version), Number(at)]]);
+      warms.set(id, [...(warms.get(id) ?? []), [Number(version), Number(at)]]);
     });
     await subscriber.subscribe(WARMED_CHANNEL);
 
@@ -195,42 +180,6 @@ async function main() {
       },
     });
     await joined;
-
-    if (BATCH_WHAT_IF) {
-      const batchRedis = new Redis(config.REDIS_URL, { enableAutoPipelining: true });
-      const ordersDb = createOrdersDb(config.ORDERS_DATABASE_URL, 6);
-      const inventoryDb = createInventoryDb(config.INVENTORY_DATABASE_URL, 2);
-      const definition = createCacheConsumer({
-        cache: cacheFromConfig(batchRedis, { ...config, CACHE_ENABLED: true }, undefined, {
-          opTimeoutMs: 2000,
-        }),
-        ordersDb,
-        inventoryDb,
-        keyPrefix: batchPrefix,
-      });
-      const batchConsumer: Consumer = kafka.consumer({ groupId: `${run}-batch` });
-      closers.push(
-        () => batchConsumer.disconnect(),
-        async () => batchRedis.disconnect(),
-        () => ordersDb.$disconnect(),
-        () => inventoryDb.$disconnect(),
-      );
-      await batchConsumer.connect();
-      await batchConsumer.subscribe({ topic: CACHE_TOPICS.orders, fromBeginning: false });
-      const batchJoined = new Promise<void>((resolve) =>
-        batchConsumer.on(batchConsumer.events.GROUP_JOIN, () => resolve()),
-      );
-      await batchConsumer.run({
-        partitionsConsumedConcurrently: 3,
-        eachBatch: async ({ batch }) => {
-          await definition.handleBatch(
-            batch.messages.map((message) => ({ topic: batch.topic, partition: batch.partition, message })),
-          );
-        },
-      });
-      await batchJoined;
-      out('what-if: in-process batch cache consumer joined');
-    }
 
     // The rows were inserted before the subscription: one update of each, until all are warmed.
     out('warming up: one update per row, waiting for the consumer to catch up...');
@@ -290,10 +239,10 @@ async function main() {
     const loadSeconds = (Date.now() - loadStart) / 1000;
 
     // --- drain: until every update is covered by a warm of its version or a newer one ----------
-    const coveredAt = (tag: string, seen = warms): number | undefined => {
+    const coveredAt = (tag: string): number | undefined => {
       const [id = '', versionText] = tag.split(':');
       const version = Number(versionText);
-      const hits = (seen.get(id) ?? []).filter(([v]) => v >= version).map(([, at]) => at);
+      const hits = (warms.get(id) ?? []).filter(([v]) => v >= version).map(([, at]) => at);
       return hits.length > 0 ? Math.min(...hits) : undefined;
     };
     const drainStart = Date.now();
@@ -330,14 +279,6 @@ async function main() {
     out(`scheduler max behind         ${maxBehindMs.toFixed(0)} ms`);
     out(summary('commit -> cache updated', lags));
     out(summary('commit -> record in Kafka', lagsTo(kafkaAt)));
-    if (BATCH_WHAT_IF) {
-      const batchLags = [...commits].flatMap(([tag, committedAt]) => {
-        const at = coveredAt(tag, batchWarms);
-        return at === undefined ? [] : [Math.max(0, at - committedAt)];
-      });
-      out(summary('commit -> what-if batch entry', batchLags));
-      out(`  (never covered by the batch consumer: ${commits.size - batchLags.length})`);
-    }
     out(
       `lost (no warm >= its version within ${GRACE_S} s): ${lost.length}` +
         (lost.length > 0 ? ` (${lostButCached} of them are in Redis, only the notification is missing)` : ''),
@@ -368,17 +309,11 @@ async function main() {
       );
     }
     await pool.query(`DELETE FROM orders WHERE customer_id LIKE $1`, [`${run}-%`]).catch(() => undefined);
-    if (BATCH_WHAT_IF) {
-      const keys = [...byKey.keys()].map((key) => batchPrefix + key);
-      keys.push(`${batchPrefix}cache:orders:generation`);
-      await redis.del(...keys).catch(() => undefined);
-    }
     await side.disconnect().catch(() => undefined);
-    for (const close of closers) await close().catch(() => undefined);
     const admin = kafka.admin();
     await admin
       .connect()
-      .then(() => admin.deleteGroups([run, `${run}-batch`]))
+      .then(() => admin.deleteGroups([run]))
       .catch(() => undefined)
       .finally(() => admin.disconnect());
     subscriber.disconnect();

@@ -62,17 +62,10 @@ export interface CacheConsumerDeps {
   keyPrefix?: string;
 }
 
-/** A consumer that can also apply many messages at once (see handleBatch). */
-export interface BatchConsumerDefinition extends ConsumerDefinition {
-  /**
-   * Applies the messages of one partition batch together: a Redis round trip for all their
-   * fences, one query per table for the rows to warm, a round trip for all the stores (with a Redis
-   * client that auto-pipelines). The outcome is that of handling them one by one. A PermanentError
-   * names no message: a batch runner should retry the batch message by message to dead-letter
-   * only the bad one. ConsumerRunner runs `handle`, which is this with a batch of one.
-   */
+/** The cache consumer always offers handleBatch (its messages share Redis and database round trips). */
+export type BatchConsumerDefinition = ConsumerDefinition & {
   handleBatch: (batch: IncomingMessage[]) => Promise<void>;
-}
+};
 
 /** What the changes of a batch ask for, per cache entry. */
 interface EntryWork {
@@ -135,13 +128,19 @@ function collect(batch: IncomingMessage[], keyPrefix: string): EntryWork[] {
 }
 
 /**
- * Keeps the API's read cache in step with the databases. For each changed row: raise its entry's
- * fence to the row's version (dropping an older cached value; order changes also bump the
- * list-page generation), then, unless a value at that version or newer is cached already, load the
- * row as it is now through the API's own view functions and store it with its version. A delete
- * only fences the entry. An order_items change re-warms its order (items never change without
- * their order, so its version covers them). When the consumer is behind, the first of several
- * changes of a row loads its newest version and the later ones find it cached: no query.
+ * Keeps the API's read cache in step with the databases. A batch of changes (ConsumerRunner hands
+ * over what Kafka fetched for a partition) is folded per cache entry to the newest version its
+ * events name; the rows are loaded as they are now through the API's own view functions (one query
+ * per table), then, in one Redis round trip, each entry's fence is raised to that version (dropping
+ * an older cached value; order changes also bump the list-page generation) and the loaded row is
+ * stored with its version (a no-op when that version is cached already). The row loaded is at that
+ * version or newer, since its change was committed before the event was read. A delete only fences
+ * the entry. An order_items change re-warms its order (items never change without their order, so
+ * its version covers them).
+ *
+ * A reader of the API that loaded an older row cannot put it back: stored before the fence, it is
+ * dropped by it; after, it is refused. Fencing after the load rather than before it lets the old
+ * value be read for the length of the load, and saves a round trip per batch.
  *
  * Idempotent by construction, so no processed_events bookkeeping: the value written is always the
  * row as the database has it at that moment, and the version rules (api/cache/lua.ts) refuse to put
@@ -157,26 +156,8 @@ export function createCacheConsumer(deps: CacheConsumerDeps): BatchConsumerDefin
     const work = collect(batch, keyPrefix);
     if (work.length === 0) return;
 
-    // 1. Fences, all in one round trip.
-    const fenced = work.filter((w) => w.fence !== undefined);
-    const results = await Promise.all(
-      fenced.map((w) =>
-        cache.invalidate(w.key, w.fence as number, {
-          generationKey: w.kind === 'order' ? keyPrefix + ORDERS_GENERATION_KEY : undefined,
-        }),
-      ),
-    );
-    const upToDate = new Set(
-      fenced
-        .filter((w, i) => {
-          const cached = results[i]?.cachedVersion;
-          return cached !== undefined && cached >= (w.fence as number);
-        })
-        .map((w) => w.key),
-    );
-
-    // 2. The rows to warm, one query per table.
-    const toLoad = work.filter((w) => !w.deleted && !upToDate.has(w.key));
+    // 1. The rows to warm, one query per table.
+    const toLoad = work.filter((w) => !w.deleted);
     const [orders, items] = await Promise.all([
       loadOrderEntries(
         ordersDb,
@@ -188,15 +169,24 @@ export function createCacheConsumer(deps: CacheConsumerDeps): BatchConsumerDefin
       ),
     ]);
 
-    // 3. The stores (and a fence for an order whose items changed but which is gone), one round trip.
+    // 2. Per entry its fence, then its store; all issued at once, so one pipelined round trip in
+    // which each entry's fence runs before its store.
     await Promise.all(
-      toLoad.map((w) => {
-        const entry: CacheEntry<unknown> | undefined =
-          w.kind === 'order' ? orders.get(w.id) : items.get(w.id);
-        if (entry) return cache.set(w.key, entry, { kind: 'warm' });
-        // No row: deleted meanwhile, and its delete event fences the key (an order's items go
-        // with it, so for an items-only change the order is fenced here as well).
-        return w.fence === undefined ? cache.invalidate(w.key, GONE) : Promise.resolve();
+      work.flatMap((w) => {
+        const steps: Promise<unknown>[] = [];
+        if (w.fence !== undefined) {
+          const generationKey = w.kind === 'order' ? keyPrefix + ORDERS_GENERATION_KEY : undefined;
+          steps.push(cache.invalidate(w.key, w.fence, { generationKey }));
+        }
+        if (!w.deleted) {
+          const entry: CacheEntry<unknown> | undefined =
+            w.kind === 'order' ? orders.get(w.id) : items.get(w.id);
+          if (entry) steps.push(cache.set(w.key, entry, { kind: 'warm' }));
+          // No row: deleted meanwhile, and its delete event fences the key (an order's items go
+          // with it, so for an items-only change the order is fenced here as well).
+          else if (w.fence === undefined) steps.push(cache.invalidate(w.key, GONE));
+        }
+        return steps;
       }),
     );
   }

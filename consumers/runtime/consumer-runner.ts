@@ -15,6 +15,15 @@ export interface ConsumerDefinition {
   topics: string[];
   /** Applies one message. Must be idempotent: after a crash the same message can come again. */
   handle: (incoming: IncomingMessage) => Promise<void>;
+  /**
+   * Optional: applies consecutive messages of one partition together, with the outcome of handling
+   * them one by one (only for consumers whose work shares round trips, like the cache's). When it
+   * fails, the runner handles the same messages one by one instead, so the usual retries apply and
+   * only a bad message is dead-lettered.
+   */
+  handleBatch?: (batch: IncomingMessage[]) => Promise<void>;
+  /** The most messages one handleBatch call gets (default 500). */
+  maxBatchSize?: number;
   retry?: RetryPolicy;
   fromBeginning?: boolean;
 }
@@ -27,15 +36,19 @@ export interface ConsumerMetrics {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+const DEFAULT_MAX_BATCH_SIZE = 500;
+
 /**
  * Runs one consumer group: each message is retried in place with backoff and jitter a bounded
  * number of times, then parked on `<topic>.dlq` so the partition keeps flowing. The offset is
  * committed only after the message was applied or dead-lettered, so a crash replays it (and the
- * handler's idempotency makes that harmless).
+ * handler's idempotency makes that harmless). A definition with handleBatch gets what Kafka fetched
+ * for a partition in chunks; a chunk that fails goes through the per-message path.
  */
 export class ConsumerRunner {
   private consumer?: Consumer;
   private running = false;
+  private stopping = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -53,29 +66,93 @@ export class ConsumerRunner {
     const { name, topics } = this.definition;
     const consumer = this.kafka.consumer({ groupId: name, sessionTimeout: 30_000, heartbeatInterval: 3000 });
     this.consumer = consumer;
+    // kafkajs restarts a consumer after a retriable crash (a broker restart: "the coordinator is
+    // loading"); only one it gives up on is dead, and then liveness fails so the process is replaced.
     consumer.on(consumer.events.CRASH, (event) => {
-      this.running = false;
-      this.logger.error({ consumer: name, error: event.payload.error.message }, 'consumer crashed');
+      const { error, restart } = event.payload;
+      if (!restart) this.running = false;
+      this.logger.error({ consumer: name, error: error.message, restart }, 'consumer crashed');
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      if (!this.stopping) this.running = true;
       this.logger.info({ consumer: name, assignment: event.payload.memberAssignment }, 'partitions assigned');
     });
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: this.definition.fromBeginning ?? true });
-    await consumer.run({
-      autoCommit: true,
-      partitionsConsumedConcurrently: 3,
-      eachMessage: async (payload) => {
-        await this.process(payload, () => payload.heartbeat());
-      },
-    });
+    const { handleBatch } = this.definition;
+    if (handleBatch) {
+      await consumer.run({
+        autoCommit: true,
+        partitionsConsumedConcurrently: 3,
+        // Offsets are resolved chunk by chunk below: a batch cut short (shutdown, rebalance) must
+        // not be committed past what was applied.
+        eachBatchAutoResolve: false,
+        eachBatch: async (payload) => {
+          const { batch } = payload;
+          const size = this.definition.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
+          for (let from = 0; from < batch.messages.length; from += size) {
+            if (!payload.isRunning() || payload.isStale()) return;
+            const chunk = batch.messages
+              .slice(from, from + size)
+              .map((message) => ({ topic: batch.topic, partition: batch.partition, message }));
+            await this.processChunk(handleBatch, chunk, () => payload.heartbeat());
+            payload.resolveOffset((chunk[chunk.length - 1] as IncomingMessage).message.offset);
+            await payload.heartbeat();
+          }
+        },
+      });
+    } else {
+      await consumer.run({
+        autoCommit: true,
+        partitionsConsumedConcurrently: 3,
+        eachMessage: async (payload) => {
+          await this.process(payload, () => payload.heartbeat());
+        },
+      });
+    }
     this.running = true;
   }
 
   /** Leaves the group cleanly: in-flight messages finish, their offsets are committed. */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.running = false;
     await this.consumer?.disconnect();
+  }
+
+  private async processChunk(
+    handleBatch: (batch: IncomingMessage[]) => Promise<void>,
+    chunk: IncomingMessage[],
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const { name } = this.definition;
+    const started = performance.now();
+    try {
+      await handleBatch(chunk);
+      for (const { topic } of chunk) this.metrics?.processed(name, topic);
+      this.logger.debug(
+        {
+          consumer: name,
+          topic: chunk[0]?.topic,
+          partition: chunk[0]?.partition,
+          messages: chunk.length,
+          ms: Math.round(performance.now() - started),
+        },
+        'batch applied',
+      );
+    } catch (caught) {
+      this.logger.info(
+        {
+          consumer: name,
+          topic: chunk[0]?.topic,
+          partition: chunk[0]?.partition,
+          messages: chunk.length,
+          err: caught,
+        },
+        'batch failed; applying its messages one by one',
+      );
+      for (const incoming of chunk) await this.process(incoming, heartbeat);
+    }
   }
 
   private async process(
