@@ -3,13 +3,14 @@
  * at a steady rate of row changes, through Debezium, Kafka and the running `trackops-cache`
  * consumer. Prints a report; asserts nothing.
  *
- *   npx tsx bench/cdc-lag.ts [--rate 500] [--seconds 20] [--rows 200] [--grace 20] [--connections 16]
+ *   npx tsx bench/cdc-lag.ts [--rate 500] [--seconds 20] [--warmup 20] [--rows 200] [--grace 20] [--connections 16]
  *                            [--debezium-poll-ms 10]
  *
  * It inserts --rows orders of its own (customer id `bench-cdclag-...`, no items), waits until the
  * consumer has warmed them, then updates them round robin (version + 1 and delivery_instructions,
  * as the application's optimistic lock does) at --rate per second for --seconds, each update its
- * own transaction. Clocks, all on this host: the start is the database's clock_timestamp() at the
+ * own transaction, after --warmup seconds of the same load that are not measured (a process that
+ * was started a moment ago is still compiling its hot paths and sizing its heap). Clocks, all on this host: the start is the database's clock_timestamp() at the
  * UPDATE (just before its commit); the end is Redis's clock in the consumer's `cache:warmed <key>
  * <version> <ms>` message for that version or a newer one (a warm that loads the row after a later
  * update stores the later version, which covers both). So this process's own event-loop delays do
@@ -42,6 +43,12 @@ const RATE = arg('rate', 500);
 const SECONDS = arg('seconds', 20);
 const ROWS = Math.round(arg('rows', 200));
 const GRACE_S = arg('grace', 20);
+const WARMUP_S = (() => {
+  const at = process.argv.indexOf('--warmup');
+  const value = at >= 0 ? Number(process.argv[at + 1]) : 20;
+  if (!Number.isFinite(value) || value < 0) throw new Error('--warmup must be zero or a positive number');
+  return value;
+})();
 const CONNECTIONS = Math.round(arg('connections', 16));
 const DEBEZIUM_POLL_MS = process.argv.includes('--debezium-poll-ms')
   ? arg('debezium-poll-ms', 500)
@@ -201,41 +208,53 @@ async function main() {
     }
 
     // --- the steady load ----------------------------------------------------------------------
-    measuring = true;
-    const total = Math.round(RATE * SECONDS);
-    let issued = 0;
     let failed = 0;
     let maxBehindMs = 0;
-    const inFlight = new Set<Promise<void>>();
-    const loadStart = Date.now();
-    while (issued < total) {
-      const wait = loadStart + (issued * 1000) / RATE - Date.now();
-      if (wait > 1) await sleep(Math.min(wait, 10));
-      // Everything that is due goes out now (the timer is coarse; small bursts keep the mean rate).
-      while (issued < total && loadStart + (issued * 1000) / RATE <= Date.now()) {
-        maxBehindMs = Math.max(maxBehindMs, Date.now() - (loadStart + (issued * 1000) / RATE));
-        const id = ids[issued % ids.length] as string;
-        issued += 1;
-        const task = pool
-          .query<{ version: number; at: number }>(
-            `UPDATE orders SET version = version + 1, delivery_instructions = $2, updated_at = now()
-             WHERE id = $1
-             RETURNING version, (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS at`,
-            [id, `bench ${issued}`],
-          )
-          .then(({ rows }) => {
-            const [row] = rows;
-            if (!row) throw new Error(`order ${id} vanished`);
-            commits.set(`${id}:${row.version}`, row.at);
-          })
-          .catch(() => {
-            failed += 1;
-          });
-        inFlight.add(task);
-        void task.finally(() => inFlight.delete(task));
+    /** Updates at RATE for `seconds`, their commits recorded when `record`; resolves when all are done. */
+    const steadyLoad = async (
+      seconds: number,
+      record: boolean,
+    ): Promise<{ issued: number; started: number }> => {
+      const total = Math.round(RATE * seconds);
+      let issued = 0;
+      const inFlight = new Set<Promise<void>>();
+      const started = Date.now();
+      while (issued < total) {
+        const wait = started + (issued * 1000) / RATE - Date.now();
+        if (wait > 1) await sleep(Math.min(wait, 10));
+        // Everything that is due goes out now (the timer is coarse; small bursts keep the mean rate).
+        while (issued < total && started + (issued * 1000) / RATE <= Date.now()) {
+          if (record) maxBehindMs = Math.max(maxBehindMs, Date.now() - (started + (issued * 1000) / RATE));
+          const id = ids[issued % ids.length] as string;
+          issued += 1;
+          const task = pool
+            .query<{ version: number; at: number }>(
+              `UPDATE orders SET version = version + 1, delivery_instructions = $2, updated_at = now()
+               WHERE id = $1
+               RETURNING version, (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS at`,
+              [id, `bench ${issued}`],
+            )
+            .then(({ rows }) => {
+              const [row] = rows;
+              if (!row) throw new Error(`order ${id} vanished`);
+              if (record) commits.set(`${id}:${row.version}`, row.at);
+            })
+            .catch(() => {
+              if (record) failed += 1;
+            });
+          inFlight.add(task);
+          void task.finally(() => inFlight.delete(task));
+        }
       }
+      await Promise.all(inFlight);
+      return { issued, started };
+    };
+    if (WARMUP_S > 0) {
+      out(`warm-up load: ${RATE}/s for ${WARMUP_S} s, not measured`);
+      await steadyLoad(WARMUP_S, false);
     }
-    await Promise.all(inFlight);
+    measuring = true;
+    const { issued, started: loadStart } = await steadyLoad(SECONDS, true);
     const loadSeconds = (Date.now() - loadStart) / 1000;
 
     // --- drain: until every update is covered by a warm of its version or a newer one ----------

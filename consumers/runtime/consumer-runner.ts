@@ -1,6 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from '../../lib/logger';
 import { sendToDeadLetterTopic } from './dead-letter';
+import { PeriodicOffsetCommitter } from './periodic-offset-committer';
 import { backoffDelay, DEFAULT_RETRY_POLICY, PermanentError, type RetryPolicy } from './retry';
 
 export interface IncomingMessage {
@@ -37,18 +38,24 @@ export interface ConsumerMetrics {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const DEFAULT_MAX_BATCH_SIZE = 500;
+/** How often the batch path commits what it applied (a crash replays at most this much). */
+const BATCH_COMMIT_INTERVAL_MS = 1000;
 
 /**
  * Runs one consumer group: each message is retried in place with backoff and jitter a bounded
  * number of times, then parked on `<topic>.dlq` so the partition keeps flowing. The offset is
  * committed only after the message was applied or dead-lettered, so a crash replays it (and the
  * handler's idempotency makes that harmless). A definition with handleBatch gets what Kafka fetched
- * for a partition in chunks; a chunk that fails goes through the per-message path.
+ * for a partition in chunks; a chunk that fails goes through the per-message path. The batch path
+ * commits every second beside the fetch loop rather than after every batch (which the next fetch
+ * would wait for): it is the latency-bound one.
  */
 export class ConsumerRunner {
   private consumer?: Consumer;
   private running = false;
   private stopping = false;
+  private committer?: PeriodicOffsetCommitter;
+  private readonly batchesInFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -75,32 +82,46 @@ export class ConsumerRunner {
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       if (!this.stopping) this.running = true;
+      this.committer?.retain(event.payload.memberAssignment);
       this.logger.info({ consumer: name, assignment: event.payload.memberAssignment }, 'partitions assigned');
     });
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: this.definition.fromBeginning ?? true });
     const { handleBatch } = this.definition;
     if (handleBatch) {
+      const committer = new PeriodicOffsetCommitter(
+        (offsets) => consumer.commitOffsets(offsets),
+        BATCH_COMMIT_INTERVAL_MS,
+        (error) => this.logger.warn({ consumer: name, err: error }, 'offset commit failed; retrying'),
+      );
+      this.committer = committer;
       await consumer.run({
-        autoCommit: true,
+        autoCommit: false,
         partitionsConsumedConcurrently: 3,
         // Offsets are resolved chunk by chunk below: a batch cut short (shutdown, rebalance) must
         // not be committed past what was applied.
         eachBatchAutoResolve: false,
-        eachBatch: async (payload) => {
-          const { batch } = payload;
-          const size = this.definition.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
-          for (let from = 0; from < batch.messages.length; from += size) {
-            if (!payload.isRunning() || payload.isStale()) return;
-            const chunk = batch.messages
-              .slice(from, from + size)
-              .map((message) => ({ topic: batch.topic, partition: batch.partition, message }));
-            await this.processChunk(handleBatch, chunk, () => payload.heartbeat());
-            payload.resolveOffset((chunk[chunk.length - 1] as IncomingMessage).message.offset);
-            await payload.heartbeat();
-          }
+        eachBatch: (payload) => {
+          const work = (async () => {
+            const { batch } = payload;
+            const size = this.definition.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
+            for (let from = 0; from < batch.messages.length; from += size) {
+              if (this.stopping || !payload.isRunning() || payload.isStale()) return;
+              const chunk = batch.messages
+                .slice(from, from + size)
+                .map((message) => ({ topic: batch.topic, partition: batch.partition, message }));
+              await this.processChunk(handleBatch, chunk, () => payload.heartbeat());
+              const last = (chunk[chunk.length - 1] as IncomingMessage).message.offset;
+              payload.resolveOffset(last);
+              committer.applied(batch.topic, batch.partition, last);
+              await payload.heartbeat();
+            }
+          })();
+          this.batchesInFlight.add(work);
+          return work.finally(() => this.batchesInFlight.delete(work));
         },
       });
+      committer.start();
     } else {
       await consumer.run({
         autoCommit: true,
@@ -117,6 +138,9 @@ export class ConsumerRunner {
   async stop(): Promise<void> {
     this.stopping = true;
     this.running = false;
+    // The batch path commits itself: let the batches under way finish, commit, then leave.
+    await Promise.allSettled([...this.batchesInFlight]);
+    await this.committer?.stop();
     await this.consumer?.disconnect();
   }
 

@@ -11,6 +11,8 @@ interface AppProcessSpec {
   dependsOn: ComponentName[];
   /** The port whose GET /health answers for this process. */
   healthPort: (ctx: StackContext) => number;
+  /** Flags for node itself (V8 tuning), before the entry point. */
+  nodeFlags?: string[];
   /** Runs once its dependencies are up and before the process starts (e.g. seeding demo data). */
   beforeStart?: (ctx: StackContext) => Promise<void>;
 }
@@ -66,7 +68,7 @@ export function appProcess(spec: AppProcessSpec): Component {
       await spec.beforeStart?.(ctx);
       launchDetached({
         command: process.execPath,
-        args: ['--import', 'tsx', path.join(repoRoot, spec.entry)],
+        args: [...(spec.nodeFlags ?? []), '--import', 'tsx', path.join(repoRoot, spec.entry)],
         cwd: repoRoot,
         env: appEnvironment(ctx),
         logFile: this.logFile(ctx),
