@@ -11,6 +11,7 @@ import { CONFIG_KEYS, configSchema, loadConfig } from '../../lib/config';
 import { PROJECT_TOPICS, TOPIC_PARTITIONS } from '../../deploy/kafka/topics';
 import type { StackContext } from '../../deploy/stack/component';
 import { appEnvironment } from '../../deploy/stack/components/app-process';
+import { APP_NODE_FLAGS } from '../../deploy/stack/components';
 import { CONTEXT_DATABASES } from '../../deploy/stack/components/postgres';
 import { TEMPORAL_SEARCH_ATTRIBUTES } from '../../deploy/stack/components/temporal';
 import { repoRoot, stackPaths } from '../../deploy/stack/paths';
@@ -254,9 +255,15 @@ describe('docker-compose.yml', () => {
       expect(new URL(loadConfig(env).ORDERS_DATABASE_URL).password).toBe('trackops');
     });
 
-    it('builds from the Dockerfile and runs its TypeScript entry point with tsx', () => {
+    it('builds from the Dockerfile and runs its TypeScript entry point with tsx, node flags as the stack', () => {
       expectBuildsFromDockerfile(svc);
-      expect(argv(svc.command)).toEqual(['node', '--import', 'tsx', `${name}/main.ts`]);
+      expect(argv(svc.command)).toEqual([
+        'node',
+        ...APP_NODE_FLAGS[name],
+        '--import',
+        'tsx',
+        `${name}/main.ts`,
+      ]);
     });
 
     it('starts after the migrations and the infrastructure', () => {

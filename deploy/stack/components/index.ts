@@ -7,9 +7,19 @@ import { postgresComponent } from './postgres';
 import { redisComponent } from './redis';
 import { temporalComponent } from './temporal';
 
+/** Flags for node itself per app process; docker-compose.yml runs them with the same ones. */
+export const APP_NODE_FLAGS: Readonly<Record<'worker' | 'api' | 'consumers', string[]>> = {
+  worker: [],
+  api: [],
+  // Kafka batches allocate fast: a larger young generation means fewer scavenges, each a pause of
+  // every consumer in the process (half the GC time in bench/cdc-lag.ts at 500 changes/s).
+  consumers: ['--max-semi-space-size=32'],
+};
+
 export const workerComponent = appProcess({
   name: 'worker',
   entry: 'worker/main.ts',
+  nodeFlags: APP_NODE_FLAGS.worker,
   dependsOn: ['postgres', 'redis', 'temporal'],
   healthPort: (ctx) => ctx.ports.WORKER_METRICS_PORT,
 });
@@ -17,6 +27,7 @@ export const workerComponent = appProcess({
 export const apiComponent = appProcess({
   name: 'api',
   entry: 'api/main.ts',
+  nodeFlags: APP_NODE_FLAGS.api,
   dependsOn: ['postgres', 'redis', 'temporal', 'kafka', 'connect', 'worker'],
   healthPort: (ctx) => ctx.ports.API_PORT,
   beforeStart: async (ctx) => {
@@ -28,9 +39,7 @@ export const apiComponent = appProcess({
 export const consumersComponent = appProcess({
   name: 'consumers',
   entry: 'consumers/main.ts',
-  // Kafka batches allocate fast: a larger young generation means fewer scavenges, each a pause of
-  // every consumer in the process (half the GC time in bench/cdc-lag.ts at 500 changes/s).
-  nodeFlags: ['--max-semi-space-size=32'],
+  nodeFlags: APP_NODE_FLAGS.consumers,
   dependsOn: ['postgres', 'redis', 'kafka', 'connect', 'temporal'],
   healthPort: (ctx) => ctx.ports.CONSUMERS_METRICS_PORT,
 });
