@@ -72,7 +72,10 @@ it('commits on its own every interval once started, and what is left on stop', a
   const committer = new PeriodicOffsetCommitter(commit, 50, () => undefined);
   committer.start();
   committer.applied('t', 0, '1');
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // Polled rather than slept for: a loaded CI machine may run the timer late.
+  for (const deadline = Date.now() + 5000; calls.length === 0 && Date.now() < deadline;) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   expect(calls).toEqual([[{ topic: 't', partition: 0, offset: '2' }]]);
   committer.applied('t', 0, '2');
   await committer.stop();
