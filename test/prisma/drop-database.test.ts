@@ -3,21 +3,14 @@ import { Client } from 'pg';
 import { databaseUrl, inventoryContext, ordersContext } from '../../prisma/contexts';
 import { parsePgUrl, quoteIdent, withDatabase } from '../../prisma/engine/datasource';
 import { dropDatabase } from '../../prisma/engine/drop-database';
+import { onServer } from './scratch-databases';
 
 jest.setTimeout(60_000);
 
 const owner = parsePgUrl(databaseUrl(ordersContext));
 const stranger = parsePgUrl(databaseUrl(inventoryContext));
 
-async function onServer(sql: string): Promise<void> {
-  const client = new Client({ connectionString: withDatabase(owner, 'postgres').connectionString });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const onOwnersServer = (sql: string) => onServer(owner.connectionString, sql);
 
 async function databaseExists(name: string): Promise<boolean> {
   const client = new Client({ connectionString: withDatabase(owner, 'postgres').connectionString });
@@ -32,7 +25,7 @@ async function databaseExists(name: string): Promise<boolean> {
 /** A database owned by the orders role with a live session of another role in it: what an autovacuum worker looks like to DROP ... WITH (FORCE). */
 async function databaseWithStrangerSession(): Promise<{ name: string; stranger: Client }> {
   const name = `${owner.database}_t_drop_${crypto.randomBytes(3).toString('hex')}`;
-  await onServer(`CREATE DATABASE ${quoteIdent(name)}`);
+  await onOwnersServer(`CREATE DATABASE ${quoteIdent(name)}`);
   const session = new Client({ connectionString: withDatabase(stranger, name).connectionString });
   session.on('error', () => undefined);
   await session.connect();
@@ -42,12 +35,12 @@ async function databaseWithStrangerSession(): Promise<{ name: string; stranger: 
 test('FORCE alone is refused while another role is connected (the failure this guards against)', async () => {
   const { name, stranger: session } = await databaseWithStrangerSession();
   try {
-    await expect(onServer(`DROP DATABASE ${quoteIdent(name)} WITH (FORCE)`)).rejects.toMatchObject({
+    await expect(onOwnersServer(`DROP DATABASE ${quoteIdent(name)} WITH (FORCE)`)).rejects.toMatchObject({
       code: '42501',
     });
   } finally {
     await session.end();
-    await dropDatabase(onServer, name);
+    await dropDatabase(onOwnersServer, name);
   }
   expect(await databaseExists(name)).toBe(false);
 });
@@ -55,7 +48,7 @@ test('FORCE alone is refused while another role is connected (the failure this g
 test('drops the database once the foreign session goes away, instead of failing at once', async () => {
   const { name, stranger: session } = await databaseWithStrangerSession();
   const leaving = new Promise<void>((resolve) => setTimeout(resolve, 400)).then(() => session.end());
-  await dropDatabase(onServer, name);
+  await dropDatabase(onOwnersServer, name);
   await leaving;
   expect(await databaseExists(name)).toBe(false);
 });
@@ -63,14 +56,14 @@ test('drops the database once the foreign session goes away, instead of failing 
 test('gives up with the server error when the foreign session never leaves', async () => {
   const { name, stranger: session } = await databaseWithStrangerSession();
   try {
-    await expect(dropDatabase(onServer, name, 2)).rejects.toMatchObject({ code: '55006' });
+    await expect(dropDatabase(onOwnersServer, name, 2)).rejects.toMatchObject({ code: '55006' });
     expect(await databaseExists(name)).toBe(true);
   } finally {
     await session.end();
-    await dropDatabase(onServer, name);
+    await dropDatabase(onOwnersServer, name);
   }
 });
 
 test('a database that is already gone is fine', async () => {
-  await expect(dropDatabase(onServer, `${owner.database}_t_never_created`)).resolves.toBeUndefined();
+  await expect(dropDatabase(onOwnersServer, `${owner.database}_t_never_created`)).resolves.toBeUndefined();
 });

@@ -16,7 +16,8 @@ export interface ScratchDatabases {
   drop(): Promise<void>;
 }
 
-async function onServer(url: string, sql: string): Promise<void> {
+/** Runs one statement on the server of `url`, connected to its `postgres` database. */
+export async function onServer(url: string, sql: string): Promise<void> {
   const client = new Client({
     connectionString: withDatabase(parsePgUrl(url), 'postgres').connectionString,
     connectionTimeoutMillis: 10_000,

@@ -2,10 +2,9 @@
  * The Kafka broker restarts under the running stack: DISRUPTIVE (every client loses its
  * connections, consumer groups rebalance while the group coordinator reloads its offsets), so it
  * lives in test/serial. Right after a restart the coordinator answers "loading" for a while; kafkajs
- * treats that as a crash it recovers from by itself. The stack's consumers process must come back
- * on its own, report itself live throughout the recovery's end, and go on applying changes: an
- * inventory update written after the restart reaches the Redis cache through Debezium and the cache
- * consumer.
+ * treats that as a crash it recovers from by itself. The stack's consumers process must recover on
+ * its own, report itself live again (and stay so), and go on applying changes: an inventory update
+ * written after the restart reaches the Redis cache through Debezium and the cache consumer.
  */
 import Redis from 'ioredis';
 import { inventoryItemKey } from '../../api/cache/keys';
