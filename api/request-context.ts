@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../lib/logger';
+
+/** The caller's W3C `traceparent` header, when it is well formed. */
+export function traceparentOf(req: Request): string | undefined {
+  const value = req.header('traceparent');
+  return value && /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/.test(value) ? value : undefined;
+}
 
 /**
  * Reuses the caller's x-request-id (or makes one), echoes it, and logs each request once it is

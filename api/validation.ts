@@ -10,11 +10,19 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
   return current;
 }
 
-/** Parses with a zod schema; a failure becomes a 400 naming each field, its value and the reason. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
+/**
+ * Parses with a zod schema; a failure becomes a 400 naming each field, its value and the reason.
+ * An issue with the input as a whole is reported under `rootField` (default: `what`).
+ */
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  what: string,
+  rootField = what,
+): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const fieldName = (path: PropertyKey[]) => path.map(String).join('.') || what;
+  const fieldName = (path: PropertyKey[]) => path.map(String).join('.') || rootField;
   const validationErrors: FieldError[] = result.error.issues.flatMap((issue) =>
     // An unknown key is reported as its own field, not as its parent object.
     issue.code === 'unrecognized_keys'

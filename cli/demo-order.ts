@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { StackContext } from '../deploy/stack/component';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../deploy/stack/processes';
 
 interface OrderView {
   id: string;

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -11,23 +10,12 @@ import { SagaClient } from '../api/saga-client';
 import { appEnvironment } from '../deploy/stack/components/app-process';
 import { createStackContext } from '../deploy/stack/context';
 import { repoRoot } from '../deploy/stack/paths';
+import { launchDetached, sleep, stopProcess } from '../deploy/stack/processes';
 import { loadConfig } from '../lib/config';
 import { createTemporalClient } from '../lib/temporal-client';
 import { orderWorkflowId, type OrderStatus } from '../workflows/contract';
 
-export const HISTORIES_DIR = path.join(repoRoot, 'test', 'fixtures', 'histories');
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function startWorker(env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
-  const log = fs.openSync(logFile, 'a');
-  return spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker', 'main.ts')], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', log, log],
-    detached: true,
-  });
-}
+const HISTORIES_DIR = path.join(repoRoot, 'test', 'fixtures', 'histories');
 
 /**
  * Runs the saga's main paths on the real stack with a worker of its own (on a queue of its own)
@@ -57,8 +45,18 @@ export function registerRecordHistoriesCommand(program: Command): void {
       const inventoryDb = createInventoryDb(config.INVENTORY_DATABASE_URL, 4);
       const temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
       const sagas = new SagaClient(temporal, taskQueue);
-      const logFile = path.join(ctx.paths.logs, 'record-histories-worker.log');
-      let worker = startWorker(env, logFile);
+      // The worker runs detached in a process group of its own, like the stack's app processes.
+      const workerPidFile = path.join(ctx.paths.run, 'record-histories-worker.pid');
+      const startWorker = () =>
+        launchDetached({
+          command: process.execPath,
+          args: ['--import', 'tsx', path.join(repoRoot, 'worker', 'main.ts')],
+          cwd: repoRoot,
+          env,
+          logFile: path.join(ctx.paths.logs, 'record-histories-worker.log'),
+          pidFile: workerPidFile,
+        });
+      startWorker();
       const suffix = Date.now().toString(36);
       const productId = `REC-${suffix}`;
       await createItem(inventoryDb, {
@@ -137,14 +135,14 @@ export function registerRecordHistoriesCommand(program: Command): void {
         // payment step gives up and the saga compensates.
         const crashed = await order(1, 'tok_timeout');
         await sleep(2500);
-        process.kill(-worker.pid!, 'SIGKILL');
+        await stopProcess(workerPidFile, 0, 'SIGKILL');
         await sleep(1000);
-        worker = startWorker(env, logFile);
+        startWorker();
         await waitFor(crashed, ['CANCELLED'], 180_000);
         await save('compensation-after-crash', crashed);
       } finally {
-        if (worker.pid) process.kill(-worker.pid, 'SIGTERM');
         await Promise.allSettled([
+          stopProcess(workerPidFile),
           ordersDb.$disconnect(),
           inventoryDb.$disconnect(),
           temporal.connection.close(),

@@ -18,6 +18,7 @@ export function registerReplayCommand(program: Command): void {
       let workflowId = source;
       if (fs.existsSync(source)) {
         history = readHistoryFile(source);
+        workflowId = `file:${source}`;
       } else {
         const config = loadConfig();
         const client = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
@@ -27,7 +28,6 @@ export function registerReplayCommand(program: Command): void {
           await client.connection.close();
         }
       }
-      if (fs.existsSync(source)) workflowId = `file:${source}`;
       const outcome = await replayHistory(history, workflowId);
       if (outcome.deterministic) {
         process.stdout.write(`deterministic: ${source} replays cleanly against the current workflow code\n`);

@@ -4,7 +4,6 @@ import { inventoryItemKey, ORDERS_GENERATION_KEY, orderKey } from '../api/cache/
 import { cacheFromConfig, type CacheEntry, type VersionedCache } from '../api/cache/versioned-cache';
 import { createInventoryDb, type InventoryDb } from '../domain/inventory/db';
 import { createOrdersDb, type OrdersDb } from '../domain/orders/db';
-import type { Logger } from '../lib/logger';
 import type { ConsumerContext } from './registry';
 import { parseChangeEvent, type ChangeEvent } from './runtime/change-event';
 import type { ConsumerDefinition, IncomingMessage } from './runtime/consumer-runner';
@@ -18,6 +17,14 @@ export const CACHE_TOPICS = {
   orderItems: 'trackops_orders.public.order_items',
   inventoryItems: 'trackops_inventory.public.inventory_items',
 } as const;
+
+/** The group and its subscription, the same for both ways of building the consumer. */
+const CACHE_GROUP = {
+  name: CACHE_CONSUMER_NAME,
+  topics: Object.values(CACHE_TOPICS),
+  // A new group starts at the end: the cache only needs changes from the time it is kept.
+  fromBeginning: false,
+};
 
 /** Only the columns this consumer reads; the rows carry all of them (REPLICA IDENTITY FULL). */
 interface OrderRow {
@@ -54,12 +61,6 @@ export interface CacheConsumerDeps {
   cache: VersionedCache;
   ordersDb: OrdersDb;
   inventoryDb: InventoryDb;
-  logger?: Logger;
-  /**
-   * Prefixed to every key it writes (default none): a second consumer with a prefix keeps entries
-   * of its own that the API never reads (bench/cdc-lag.ts's what-if consumer).
-   */
-  keyPrefix?: string;
 }
 
 /** The cache consumer always offers handleBatch (its messages share Redis and database round trips). */
@@ -78,10 +79,10 @@ interface EntryWork {
   deleted: boolean;
 }
 
-function collect(batch: IncomingMessage[], keyPrefix: string): EntryWork[] {
+function collect(batch: IncomingMessage[]): EntryWork[] {
   const work = new Map<string, EntryWork>();
   const note = (kind: EntryWork['kind'], id: string, event?: { fence: number; deleted: boolean }) => {
-    const key = keyPrefix + (kind === 'order' ? orderKey(id) : inventoryItemKey(id));
+    const key = kind === 'order' ? orderKey(id) : inventoryItemKey(id);
     const entry = work.get(key) ?? { kind, id, key, deleted: false };
     if (event) {
       entry.fence = Math.max(entry.fence ?? -1, event.fence);
@@ -150,10 +151,9 @@ function collect(batch: IncomingMessage[], keyPrefix: string): EntryWork[] {
  */
 export function createCacheConsumer(deps: CacheConsumerDeps): BatchConsumerDefinition {
   const { cache, ordersDb, inventoryDb } = deps;
-  const keyPrefix = deps.keyPrefix ?? '';
 
   async function handleBatch(batch: IncomingMessage[]): Promise<void> {
-    const work = collect(batch, keyPrefix);
+    const work = collect(batch);
     if (work.length === 0) return;
 
     // 1. The rows to warm, one query per table.
@@ -175,7 +175,7 @@ export function createCacheConsumer(deps: CacheConsumerDeps): BatchConsumerDefin
       work.flatMap((w) => {
         const steps: Promise<unknown>[] = [];
         if (w.fence !== undefined) {
-          const generationKey = w.kind === 'order' ? keyPrefix + ORDERS_GENERATION_KEY : undefined;
+          const generationKey = w.kind === 'order' ? ORDERS_GENERATION_KEY : undefined;
           steps.push(cache.invalidate(w.key, w.fence, { generationKey }));
         }
         if (!w.deleted) {
@@ -191,14 +191,7 @@ export function createCacheConsumer(deps: CacheConsumerDeps): BatchConsumerDefin
     );
   }
 
-  return {
-    name: CACHE_CONSUMER_NAME,
-    topics: Object.values(CACHE_TOPICS),
-    // A new group starts at the end: the cache only needs changes from the time it is kept.
-    fromBeginning: false,
-    handle: (incoming) => handleBatch([incoming]),
-    handleBatch,
-  };
+  return { ...CACHE_GROUP, handle: (incoming) => handleBatch([incoming]), handleBatch };
 }
 
 /**
@@ -221,14 +214,11 @@ export function cacheConsumer(context: ConsumerContext): BatchConsumerDefinition
       cache: cacheFromConfig(redis, { ...config, CACHE_ENABLED: true }, logger, { opTimeoutMs: 2000 }),
       ordersDb: createOrdersDb(config.ORDERS_DATABASE_URL, 6),
       inventoryDb: createInventoryDb(config.INVENTORY_DATABASE_URL, 3),
-      logger,
     });
     return built;
   };
   return {
-    name: CACHE_CONSUMER_NAME,
-    topics: Object.values(CACHE_TOPICS),
-    fromBeginning: false,
+    ...CACHE_GROUP,
     handle: (incoming) => consumer().handle(incoming),
     handleBatch: (batch) => consumer().handleBatch(batch),
   };

@@ -17,11 +17,13 @@ export interface ConsumerContext {
 
 /** Every consumer group the consumers process runs. */
 export function consumerDefinitions(context: ConsumerContext): ConsumerDefinition[] {
+  // One orders database pool and Temporal client for both signalling consumers.
+  const signals = signalDeps(context);
   return [
     applicationEventsConsumer(context.producer),
     cacheConsumer(context),
-    workflowSignalsConsumer(signalDeps(context)),
-    restockSignalsConsumer(signalDeps(context)),
+    workflowSignalsConsumer(signals),
+    restockSignalsConsumer(signals),
     deliveryMarkerFromContext(context),
   ];
 }

@@ -1,19 +1,12 @@
-import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { EventType } from '../domain/events';
 import type { OrdersDb } from '../domain/orders/db';
-import type { Logger } from '../lib/logger';
 import { orderWorkflowId, restockSignal, type RestockNotice } from '../workflows/contract';
 import type { ConsumerDefinition } from './runtime/consumer-runner';
+import { alreadyProcessed, markProcessed } from './runtime/idempotency';
 import { parseOutboxEvent } from './runtime/outbox-event';
 import { PermanentError } from './runtime/retry';
-import {
-  alreadyProcessed,
-  dropNullHeaders,
-  markProcessed,
-  signalOnce,
-  signalRequestId,
-} from './workflow-signals';
+import { signalOnce, signalRequestId, type SignalDeps } from './workflow-signals';
 
 export const RESTOCK_SIGNALS_CONSUMER = 'trackops-restock-signals';
 
@@ -49,12 +42,6 @@ export async function backordersWaitingOn(ordersDb: OrdersDb, productId: string)
   return orders.map((o) => o.id);
 }
 
-export interface RestockSignalsDeps {
-  ordersDb: OrdersDb;
-  temporal: Client;
-  logger: Logger;
-}
-
 /**
  * INVENTORY_RESTOCKED (trackops.inventory) becomes a `restock` signal to every saga that may wait
  * on that product (see backordersWaitingOn). Exactly once per (event, saga) on the same terms as
@@ -62,13 +49,12 @@ export interface RestockSignalsDeps {
  * so a redelivery after a crash repeats none of them, and processed_events (orders database) is
  * written after all signals went out. Sagas that closed meanwhile are skipped.
  */
-export function restockSignalsConsumer(deps: RestockSignalsDeps): ConsumerDefinition {
+export function restockSignalsConsumer(deps: SignalDeps): ConsumerDefinition {
   const { ordersDb, temporal, logger } = deps;
   return {
     name: RESTOCK_SIGNALS_CONSUMER,
     topics: ['trackops.inventory'],
     async handle({ message }) {
-      dropNullHeaders(message);
       const event = parseOutboxEvent(message);
       if (event.type !== EventType.InventoryRestocked) return;
       if (await alreadyProcessed(ordersDb, RESTOCK_SIGNALS_CONSUMER, event.id)) return;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { isGrpcServiceError, type Client } from '@temporalio/client';
-import type { KafkaMessage } from 'kafkajs';
 import { z } from 'zod';
 import { EventType } from '../domain/events';
 import { createOrdersDb, type OrdersDb } from '../domain/orders/db';
@@ -14,7 +13,7 @@ import {
 } from '../workflows/contract';
 import type { ConsumerContext } from './registry';
 import type { ConsumerDefinition } from './runtime/consumer-runner';
-import { applyOnce } from './runtime/idempotency';
+import { alreadyProcessed, markProcessed } from './runtime/idempotency';
 import { parseOutboxEvent } from './runtime/outbox-event';
 import { PermanentError } from './runtime/retry';
 
@@ -71,34 +70,6 @@ export async function signalOnce(temporal: Client, request: SignalRequest): Prom
   }
 }
 
-/**
- * Removes null-valued headers from a message in place. Debezium writes a NULL outbox column (an
- * event without traceparent) as a header with a null value; when such a message fails,
- * consumers/runtime/dead-letter.ts copies its headers into the DLQ message and kafkajs' producer
- * throws on the null, which crashes the consumer group (KafkaJSNonRetriableError) instead of
- * dead-lettering. Dropping them first is harmless (an absent header reads the same) and keeps these
- * consumers alive until dead-letter.ts drops them itself.
- */
-export function dropNullHeaders(message: KafkaMessage): void {
-  const headers = message.headers as Record<string, unknown> | undefined;
-  if (!headers) return;
-  for (const [name, value] of Object.entries(headers)) if (value === null) delete headers[name];
-}
-
-/** Whether `consumer` already recorded `eventId` as handled. */
-export async function alreadyProcessed(db: OrdersDb, consumer: string, eventId: string): Promise<boolean> {
-  const found = await db.processedEvent.findUnique({
-    where: { consumer_eventId: { consumer, eventId } },
-    select: { eventId: true },
-  });
-  return found !== null;
-}
-
-/** Records `eventId` as handled by `consumer`, in a transaction of its own (no effect inside). */
-export async function markProcessed(db: OrdersDb, consumer: string, eventId: string): Promise<void> {
-  await applyOnce(db, consumer, eventId, async () => {});
-}
-
 /** The payload of ORDER_SHIPMENT_EVENT, as api/routes/carrier.ts writes it. */
 export const shipmentEventPayloadSchema = z.object({
   orderId: z.uuid(),
@@ -109,7 +80,6 @@ export const shipmentEventPayloadSchema = z.object({
   trackingNumber: z.string().nullish(),
   occurredAt: z.string().optional(),
 });
-export type ShipmentEventPayload = z.infer<typeof shipmentEventPayloadSchema>;
 
 /** How far along fulfilment a status is; the carrier feed only ever moves an order forward. */
 const FULFILMENT_RANK: Partial<Record<OrderStatus, number>> = {
@@ -127,30 +97,24 @@ export class OrderNotConfirmedYetError extends Error {
   }
 }
 
-export interface WorkflowSignalsDeps {
+/** What the signalling consumers (this one and restock-signals.ts) work with. */
+export interface SignalDeps {
   ordersDb: OrdersDb;
   temporal: Client;
   logger: Logger;
 }
 
-const sharedDeps = new WeakMap<ConsumerContext, WorkflowSignalsDeps>();
-
 /**
- * The orders database and Temporal client the signalling consumers (this one and
- * restock-signals.ts) share in one consumers process; made once per context. The Temporal
- * connection is lazy, so the process starts while Temporal is still down.
+ * The orders database and Temporal client of the signalling consumers; consumers/registry.ts makes
+ * one set for both. The Temporal connection is lazy, so the process starts while Temporal is
+ * still down.
  */
-export function signalDeps(context: ConsumerContext): WorkflowSignalsDeps {
-  let deps = sharedDeps.get(context);
-  if (!deps) {
-    deps = {
-      ordersDb: createOrdersDb(context.config.ORDERS_DATABASE_URL, 4),
-      temporal: createTemporalClient(context.config.TEMPORAL_ADDRESS, context.config.TEMPORAL_NAMESPACE),
-      logger: context.logger,
-    };
-    sharedDeps.set(context, deps);
-  }
-  return deps;
+export function signalDeps(context: ConsumerContext): SignalDeps {
+  return {
+    ordersDb: createOrdersDb(context.config.ORDERS_DATABASE_URL, 4),
+    temporal: createTemporalClient(context.config.TEMPORAL_ADDRESS, context.config.TEMPORAL_NAMESPACE),
+    logger: context.logger,
+  };
 }
 
 /**
@@ -175,7 +139,7 @@ export function signalDeps(context: ConsumerContext): WorkflowSignalsDeps {
  * it already has or a transition that is no longer legal (it logs and ignores). A closed workflow is
  * no error: the event is acknowledged.
  */
-export function workflowSignalsConsumer(deps: WorkflowSignalsDeps): ConsumerDefinition {
+export function workflowSignalsConsumer(deps: SignalDeps): ConsumerDefinition {
   const { ordersDb, temporal, logger } = deps;
   return {
     name: WORKFLOW_SIGNALS_CONSUMER,
@@ -183,7 +147,6 @@ export function workflowSignalsConsumer(deps: WorkflowSignalsDeps): ConsumerDefi
     // A little more patience than the default for a report that raced the order's confirmation.
     retry: { maxAttempts: 6, initialDelayMs: 250, maxDelayMs: 4000 },
     async handle({ message }) {
-      dropNullHeaders(message);
       const event = parseOutboxEvent(message);
       if (event.type !== EventType.OrderShipmentEvent) return;
       if (await alreadyProcessed(ordersDb, WORKFLOW_SIGNALS_CONSUMER, event.id)) return;

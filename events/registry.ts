@@ -74,11 +74,6 @@ export class EventSchemaRegistry {
     return [...this.byType.keys()].sort();
   }
 
-  /** The versions with a schema for `type`, ascending. */
-  versions(type: string): number[] {
-    return (this.byType.get(type) ?? []).map((file) => file.version).sort((a, b) => a - b);
-  }
-
   schema(type: string, version: number): JsonSchema | undefined {
     return this.byType.get(type)?.find((file) => file.version === version)?.schema;
   }

@@ -86,12 +86,10 @@ export async function loadInventoryItemEntries(
   return entries;
 }
 
-/** An inventory item, versioned by inventory_items.version. */
+/** An inventory item (see loadInventoryItemEntries), or undefined. */
 export async function loadInventoryItemEntry(
   inventoryDb: InventoryDb,
   productId: string,
 ): Promise<CacheEntry<InventoryItemView> | undefined> {
-  const item = await inventoryDb.inventoryItem.findUnique({ where: { productId } });
-  if (!item) return undefined;
-  return { version: item.version, value: inventoryItemView(item) };
+  return (await loadInventoryItemEntries(inventoryDb, [productId])).get(productId);
 }

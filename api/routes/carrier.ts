@@ -1,10 +1,11 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { AggregateType, EventType, outboxEntry } from '../../domain/events';
 import type { OrdersDb } from '../../domain/orders/db';
 import { writeOrdersOutbox } from '../../domain/orders/order-store';
 import type { ApiDependencies } from '../dependencies';
 import { conflict, notFound } from '../errors';
+import { traceparentOf } from '../request-context';
 import { parseOrThrow } from '../validation';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be blank').max(max);
@@ -33,11 +34,6 @@ export function shipmentEventView(row: ShipmentEventRow) {
     occurredAt: row.occurredAt.toISOString(),
     receivedAt: row.receivedAt.toISOString(),
   };
-}
-
-function traceparentOf(req: Request): string | undefined {
-  const value = req.header('traceparent');
-  return value && /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/.test(value) ? value : undefined;
 }
 
 const isUniqueViolation = (error: unknown) => {

@@ -24,8 +24,9 @@ import { loadInventoryItemEntry } from '../cache/entries';
 import { inventoryItemKey } from '../cache/keys';
 import { cacheFromConfig, type VersionedCache } from '../cache/versioned-cache';
 import type { ApiDependencies } from '../dependencies';
-import { ApiError, badRequest, conflict, notFound, type FieldError } from '../errors';
+import { ApiError, badRequest, conflict, notFound } from '../errors';
 import { parsePageRequest, toPage } from '../pagination';
+import { traceparentOf } from '../request-context';
 import { parseOrThrow } from '../validation';
 
 // ---------------------------------------------------------------------------------------------
@@ -146,8 +147,7 @@ export const createReservationSchema = z.strictObject({
     .refine((date) => date.getTime() <= Date.now() + MAX_HOLD_MS, 'must be at most 30 days ahead'),
 });
 
-const itemFilterSchema = z.object({ category: text(100).optional() });
-const healthFilterSchema = z.object({ category: text(100).optional() });
+const categoryFilterSchema = z.object({ category: text(100).optional() });
 const reservationFilterSchema = z.object({
   orderId: orderIdSchema.optional(),
   productId: productIdSchema.optional(),
@@ -161,47 +161,9 @@ const reservationIdSchema = z.uuid('must be a UUID');
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let current = input;
-  for (const key of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
-/**
- * Like parseOrThrow, but an unknown field is reported under its own name (one entry per field)
- * rather than as a complaint about the whole body.
- */
-function parseBody<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const validationErrors: FieldError[] = result.error.issues.flatMap((issue): FieldError[] => {
-    const prefix = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys') {
-      const parent = valueAt(input, issue.path);
-      return issue.keys.map((key) => ({
-        field: [...prefix, key].join('.'),
-        rejectedValue: valueAt(parent, [key]),
-        message: 'unknown field',
-      }));
-    }
-    return [
-      {
-        field: prefix.join('.') || 'body',
-        rejectedValue: valueAt(input, issue.path),
-        message: issue.message,
-      },
-    ];
-  });
-  throw badRequest('invalid request body', validationErrors);
-}
-
-function traceparentOf(req: Request): string | undefined {
-  const value = req.header('traceparent');
-  return value && /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/.test(value) ? value : undefined;
-}
+/** A request body: an unknown field is reported under its own name, the body as a whole as `body`. */
+const parseBody = <S extends z.ZodType>(schema: S, input: unknown): z.infer<S> =>
+  parseOrThrow(schema, input, 'request body', 'body');
 
 /** Domain errors to HTTP; anything else is left for the error handler (500). */
 function toApiError(error: unknown): unknown {
@@ -270,7 +232,7 @@ export function createInventoryRouter(
     '/items',
     mapped(async (req, res) => {
       const page = parsePageRequest(req.query, ITEM_SORT_FIELDS, 'productId,asc');
-      const filter = parseOrThrow(itemFilterSchema, req.query, 'query');
+      const filter = parseOrThrow(categoryFilterSchema, req.query, 'query');
       const { items, total } = await listItems(db, { ...page, ...filter });
       res.json(toPage(items.map(inventoryItemView), total, page));
     }),
@@ -405,7 +367,7 @@ export function createInventoryRouter(
   router.get(
     '/health',
     mapped(async (req, res) => {
-      const filter = parseOrThrow(healthFilterSchema, req.query, 'query');
+      const filter = parseOrThrow(categoryFilterSchema, req.query, 'query');
       res.json(await inventoryHealth(db, filter));
     }),
   );

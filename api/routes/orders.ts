@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import {
   createOrder,
   IdempotencyKeyReusedError,
@@ -20,14 +20,10 @@ import {
 } from '../order-schemas';
 import { parsePageRequest, toPage } from '../pagination';
 import { SagaClient, SagaNotRunningError, SagaRefusedError } from '../saga-client';
+import { traceparentOf } from '../request-context';
 import { parseOrThrow } from '../validation';
 
 const SORT_FIELDS = ['createdAt', 'updatedAt', 'totalAmount', 'status', 'customerId'] as const;
-
-function traceparentOf(req: Request): string | undefined {
-  const value = req.header('traceparent');
-  return value && /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/.test(value) ? value : undefined;
-}
 
 /**
  * The seed system's order endpoints, carried by the order saga. GET by id and list pages are read

@@ -13,16 +13,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Admin, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { DLQ_HEADERS } from '../runtime/dead-letter';
+import { DLQ_HEADERS, DLQ_SUFFIX, dlqTopicOf } from '../runtime/dead-letter';
+import { headerText } from '../runtime/outbox-event';
 
-export const DLQ_SUFFIX = '.dlq';
 export const DLQ_REPLAY_GROUP = 'trackops-dlq-replay';
 const VALUE_PREVIEW_CHARS = 500;
 
 export const isDlqTopic = (topic: string) => topic.endsWith(DLQ_SUFFIX);
 export const originalTopicOf = (dlqTopic: string) => dlqTopic.slice(0, -DLQ_SUFFIX.length);
 /** Accepts `trackops.orders.dlq` or `trackops.orders`. */
-export const asDlqTopic = (topic: string) => (isDlqTopic(topic) ? topic : `${topic}${DLQ_SUFFIX}`);
+export const asDlqTopic = (topic: string) => (isDlqTopic(topic) ? topic : dlqTopicOf(topic));
 
 export class UnknownDlqTopicError extends Error {
   constructor(readonly topic: string) {
@@ -134,13 +134,9 @@ export interface DlqEntry {
   headers: Record<string, string>;
 }
 
-/** A header as text; kafkajs hands a null-valued header (Debezium's NULL column) over as null. */
-function headerText(headers: IHeaders | undefined, name: string): string | null {
-  const value = headers?.[name] as IHeaders[string] | null;
-  if (value === undefined || value === null) return null;
-  const first = (Array.isArray(value) ? value[0] : value) as Buffer | string | null | undefined;
-  return first === undefined || first === null ? null : first.toString();
-}
+/** A header as text, null when absent (or null-valued: Debezium's NULL column). */
+const headerOrNull = (headers: IHeaders | undefined, name: string): string | null =>
+  headerText(headers, name) ?? null;
 
 const DLQ_HEADER_PREFIX = 'dlq-';
 
@@ -160,8 +156,8 @@ export function originalHeaders(headers: IHeaders | undefined): IHeaders {
 
 export function describeDlqMessage(dlqTopic: string, partition: number, message: KafkaMessage): DlqEntry {
   const original = originalHeaders(message.headers);
-  const originalPartition = headerText(message.headers, DLQ_HEADERS.partition);
-  const attempts = headerText(message.headers, DLQ_HEADERS.attempts);
+  const originalPartition = headerOrNull(message.headers, DLQ_HEADERS.partition);
+  const attempts = headerOrNull(message.headers, DLQ_HEADERS.attempts);
   const text = message.value?.toString('utf8') ?? null;
   return {
     dlqTopic,
@@ -175,13 +171,13 @@ export function describeDlqMessage(dlqTopic: string, partition: number, message:
           ? `${text.slice(0, VALUE_PREVIEW_CHARS)}…`
           : text,
     valueBytes: message.value?.length ?? 0,
-    error: headerText(message.headers, DLQ_HEADERS.error),
-    originalTopic: headerText(message.headers, DLQ_HEADERS.originalTopic) ?? originalTopicOf(dlqTopic),
+    error: headerOrNull(message.headers, DLQ_HEADERS.error),
+    originalTopic: headerOrNull(message.headers, DLQ_HEADERS.originalTopic) ?? originalTopicOf(dlqTopic),
     originalPartition: originalPartition === null ? null : Number(originalPartition),
-    originalOffset: headerText(message.headers, DLQ_HEADERS.offset),
+    originalOffset: headerOrNull(message.headers, DLQ_HEADERS.offset),
     attempts: attempts === null ? null : Number(attempts),
-    consumer: headerText(message.headers, DLQ_HEADERS.consumer),
-    failedAt: headerText(message.headers, DLQ_HEADERS.failedAt),
+    consumer: headerOrNull(message.headers, DLQ_HEADERS.consumer),
+    failedAt: headerOrNull(message.headers, DLQ_HEADERS.failedAt),
     headers: Object.fromEntries(
       Object.keys(original).map((name) => [name, headerText(original, name) ?? '']),
     ),

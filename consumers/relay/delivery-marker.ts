@@ -1,10 +1,9 @@
-import type { IHeaders } from 'kafkajs';
 import { createInventoryDb, type InventoryDb } from '../../domain/inventory/db';
 import { createOrdersDb, type OrdersDb } from '../../domain/orders/db';
 import type { ConsumerContext } from '../registry';
 import type { ConsumerDefinition } from '../runtime/consumer-runner';
-import { OUTBOX_HEADERS } from '../runtime/outbox-event';
-import { OUTBOX_CONTEXTS, type OutboxContext } from './outbox-wire';
+import { headerText, OUTBOX_HEADERS } from '../runtime/outbox-event';
+import { OUTBOX_CONTEXTS, OUTBOX_ID_PATTERN, type OutboxContext } from './outbox-wire';
 
 export const DELIVERY_MARKER_CONSUMER = 'trackops-outbox-delivered';
 
@@ -14,14 +13,6 @@ export const OUTBOX_TOPIC_CONTEXT: Record<string, OutboxContext> = {
   'trackops.payments': 'orders',
   'trackops.inventory': 'inventory',
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function header(headers: IHeaders | undefined, name: string): string | undefined {
-  const value = headers?.[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first?.toString();
-}
 
 /**
  * Sets `published_at` on the outbox row of every event that reached its topic, whichever path
@@ -42,8 +33,8 @@ export function deliveryMarkerConsumer(dbs: {
     name: DELIVERY_MARKER_CONSUMER,
     topics: Object.keys(OUTBOX_TOPIC_CONTEXT),
     async handle({ topic, message }) {
-      const id = header(message.headers, OUTBOX_HEADERS.id);
-      if (!id || !UUID.test(id)) return;
+      const id = headerText(message.headers, OUTBOX_HEADERS.id);
+      if (!id || !OUTBOX_ID_PATTERN.test(id)) return;
       const home = OUTBOX_TOPIC_CONTEXT[topic];
       for (const context of home ? [home] : OUTBOX_CONTEXTS) {
         const db = dbs[context] as OrdersDb;

@@ -6,6 +6,7 @@ import type { AppConfig } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
 import {
   OUTBOX_CONTEXTS,
+  OUTBOX_ID_PATTERN,
   OUTBOX_ROW_COLUMNS,
   outboxMessage,
   type OutboxContext,
@@ -43,8 +44,6 @@ const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 60_000 };
 
 /** Rows per batch of the polling loop: one Kafka request and one UPDATE each. */
 export const RELAY_BATCH_SIZE = 100;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface PublishedEvent {
   context: OutboxContext;
@@ -248,7 +247,7 @@ export class OutboxRelay {
 
   /** Publishes one outbox row now (again, if it was published before); undefined if no such event. */
   async publishOne(eventId: string): Promise<PublishedEvent | undefined> {
-    if (!UUID.test(eventId)) return undefined;
+    if (!OUTBOX_ID_PATTERN.test(eventId)) return undefined;
     for (const context of OUTBOX_CONTEXTS) {
       const published = await this.db(context).$transaction(async (tx) => {
         const [row] = await this.select(tx, context, 'id = $1::uuid', 'FOR UPDATE', eventId);

@@ -4,6 +4,9 @@ import { OUTBOX_HEADERS } from '../runtime/outbox-event';
 export type OutboxContext = 'orders' | 'inventory';
 export const OUTBOX_CONTEXTS: readonly OutboxContext[] = ['orders', 'inventory'];
 
+/** An outbox row's id (a uuid column): what may be looked up as `id = $1::uuid`. */
+export const OUTBOX_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** An outbox row as the relay reads it: the columns as text, exactly as Postgres renders them. */
 export interface OutboxRow {
   context: OutboxContext;

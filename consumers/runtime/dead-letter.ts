@@ -1,6 +1,7 @@
 import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
 
-export const dlqTopicOf = (topic: string) => `${topic}.dlq`;
+export const DLQ_SUFFIX = '.dlq';
+export const dlqTopicOf = (topic: string) => `${topic}${DLQ_SUFFIX}`;
 
 /** Headers a dead-lettered message carries, so it can be understood and replayed later. */
 export const DLQ_HEADERS = {

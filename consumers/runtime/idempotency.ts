@@ -26,3 +26,17 @@ export async function applyOnce<D extends OrdersDb | InventoryDb>(
     return true;
   });
 }
+
+/** Whether `consumer` already recorded `eventId` (for effects outside any transaction, like a signal). */
+export async function alreadyProcessed(db: OrdersDb, consumer: string, eventId: string): Promise<boolean> {
+  const found = await db.processedEvent.findUnique({
+    where: { consumer_eventId: { consumer, eventId } },
+    select: { eventId: true },
+  });
+  return found !== null;
+}
+
+/** Records `eventId` as handled by `consumer`, in a transaction of its own (no effect inside). */
+export async function markProcessed(db: OrdersDb, consumer: string, eventId: string): Promise<void> {
+  await applyOnce(db, consumer, eventId, async () => {});
+}

@@ -28,11 +28,11 @@ export interface OutboxEvent<Payload = Record<string, unknown>> {
 }
 
 /**
- * A header's value as a string. Debezium writes a NULL column (e.g. an event without traceparent)
- * as a header whose value is null, which kafkajs hands over as `null` despite its IHeaders type:
- * that reads as an absent header.
+ * A header's value as a string (the first, if repeated). Debezium writes a NULL column (e.g. an
+ * event without traceparent) as a header whose value is null, which kafkajs hands over as `null`
+ * despite its IHeaders type: that reads as an absent header.
  */
-function header(headers: IHeaders | undefined, name: string): string | undefined {
+export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name] as IHeaders[string] | null;
   if (value === undefined || value === null) return undefined;
   const first = (Array.isArray(value) ? value[0] : value) as Buffer | string | null | undefined;
@@ -43,8 +43,8 @@ function header(headers: IHeaders | undefined, name: string): string | undefined
 export function parseOutboxEvent<Payload = Record<string, unknown>>(
   message: KafkaMessage,
 ): OutboxEvent<Payload> {
-  const id = header(message.headers, OUTBOX_HEADERS.id);
-  const type = header(message.headers, OUTBOX_HEADERS.eventType);
+  const id = headerText(message.headers, OUTBOX_HEADERS.id);
+  const type = headerText(message.headers, OUTBOX_HEADERS.eventType);
   if (!id || !type) throw new PermanentError('outbox event without id or eventType header');
   if (!message.value) throw new PermanentError(`outbox event ${id} has no payload`);
   let payload: Payload;
@@ -53,14 +53,14 @@ export function parseOutboxEvent<Payload = Record<string, unknown>>(
   } catch {
     throw new PermanentError(`outbox event ${id} payload is not JSON`);
   }
-  const traceparent = header(message.headers, OUTBOX_HEADERS.traceparent);
+  const traceparent = headerText(message.headers, OUTBOX_HEADERS.traceparent);
   return {
     id,
     type,
-    aggregateType: header(message.headers, OUTBOX_HEADERS.aggregateType) ?? '',
-    aggregateId: header(message.headers, OUTBOX_HEADERS.aggregateId) ?? message.key?.toString() ?? '',
-    schemaVersion: Number(header(message.headers, OUTBOX_HEADERS.schemaVersion) ?? '1'),
-    occurredAt: header(message.headers, OUTBOX_HEADERS.occurredAt) ?? '',
+    aggregateType: headerText(message.headers, OUTBOX_HEADERS.aggregateType) ?? '',
+    aggregateId: headerText(message.headers, OUTBOX_HEADERS.aggregateId) ?? message.key?.toString() ?? '',
+    schemaVersion: Number(headerText(message.headers, OUTBOX_HEADERS.schemaVersion) ?? '1'),
+    occurredAt: headerText(message.headers, OUTBOX_HEADERS.occurredAt) ?? '',
     ...(traceparent ? { traceparent } : {}),
     payload,
   };

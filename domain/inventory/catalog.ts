@@ -1,4 +1,4 @@
-import { AggregateType, EventType, outboxEntry, type JsonObject, type OutboxEntry } from '../events';
+import { AggregateType, EventType, outboxEntry, type JsonObject } from '../events';
 import {
   InventoryPrisma,
   type InventoryDb,
@@ -6,6 +6,7 @@ import {
   type InventoryReservation,
   type InventoryTx,
 } from './db';
+import { writeInventoryOutbox } from './stock';
 
 /*
  * The inventory catalogue: item CRUD, paged reads, the stock health summary and price look-ups for
@@ -182,10 +183,6 @@ export type ReservationView = ReturnType<typeof reservationView>;
 // Internals
 // ---------------------------------------------------------------------------------------------
 
-async function writeOutbox(tx: InventoryTx, entry: OutboxEntry) {
-  await tx.outboxEvent.create({ data: { ...entry, payload: entry.payload } });
-}
-
 const itemEvent = (productId: string, type: EventType, payload: JsonObject, tp?: string) =>
   outboxEntry(AggregateType.inventory, productId, type, payload, tp);
 
@@ -211,6 +208,17 @@ async function lockItem(tx: InventoryTx, productId: string): Promise<InventoryIt
 }
 
 const OPEN_STATUSES: ReservationStatus[] = ['ACTIVE', 'COMMITTED'];
+
+/** Item fields an update copies as given; unitPrice, a decimal, is compared on its own. */
+const PLAIN_FIELDS = [
+  'productName',
+  'description',
+  'category',
+  'availableQuantity',
+  'minStockLevel',
+  'maxStockLevel',
+  'reorderQuantity',
+] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Commands
@@ -246,7 +254,7 @@ export async function createItem(
           reorderQuantity: input.reorderQuantity ?? 50,
         },
       });
-      await writeOutbox(
+      await writeInventoryOutbox(
         tx,
         itemEvent(item.productId, EventType.InventoryItemCreated, inventoryItemView(item), traceparent),
       );
@@ -297,34 +305,12 @@ export async function updateItem(
 
     const data: InventoryPrisma.InventoryItemUpdateInput = {};
     const changed: Record<string, { from: string | number | null; to: string | number | null }> = {};
-    const set = <K extends Exclude<keyof ItemChanges & keyof InventoryItem, 'unitPrice'>>(
-      field: K,
-      to: InventoryItem[K],
-      same: boolean,
-    ) => {
-      if (same) return;
+    for (const field of PLAIN_FIELDS) {
+      const to = changes[field];
+      if (to === undefined || to === current[field]) continue;
       (data as Record<string, unknown>)[field] = to;
       changed[field] = { from: current[field], to };
-    };
-
-    if (changes.productName !== undefined)
-      set('productName', changes.productName, changes.productName === current.productName);
-    if (changes.description !== undefined)
-      set('description', changes.description, changes.description === current.description);
-    if (changes.category !== undefined)
-      set('category', changes.category, changes.category === current.category);
-    if (changes.availableQuantity !== undefined)
-      set(
-        'availableQuantity',
-        changes.availableQuantity,
-        changes.availableQuantity === current.availableQuantity,
-      );
-    if (changes.minStockLevel !== undefined)
-      set('minStockLevel', changes.minStockLevel, changes.minStockLevel === current.minStockLevel);
-    if (changes.maxStockLevel !== undefined)
-      set('maxStockLevel', changes.maxStockLevel, changes.maxStockLevel === current.maxStockLevel);
-    if (changes.reorderQuantity !== undefined)
-      set('reorderQuantity', changes.reorderQuantity, changes.reorderQuantity === current.reorderQuantity);
+    }
     if (changes.unitPrice !== undefined) {
       const price = new InventoryPrisma.Decimal(changes.unitPrice);
       if (!price.equals(current.unitPrice)) {
@@ -340,7 +326,7 @@ export async function updateItem(
       where: { productId },
       data: { ...data, version: { increment: 1 } },
     });
-    await writeOutbox(
+    await writeInventoryOutbox(
       tx,
       itemEvent(
         productId,
@@ -357,7 +343,7 @@ export async function updateItem(
     );
     const restocked = item.availableQuantity > current.availableQuantity;
     if (restocked) {
-      await writeOutbox(
+      await writeInventoryOutbox(
         tx,
         itemEvent(
           productId,
@@ -394,7 +380,7 @@ export async function deleteItem(
       if (open > 0) throw new ProductInUseError(productId, open);
       const purged = await tx.inventoryReservation.deleteMany({ where: { productId } });
       await tx.inventoryItem.delete({ where: { productId } });
-      await writeOutbox(
+      await writeInventoryOutbox(
         tx,
         itemEvent(
           productId,
@@ -421,12 +407,6 @@ export async function deleteItem(
 // ---------------------------------------------------------------------------------------------
 // Queries
 // ---------------------------------------------------------------------------------------------
-
-export async function getItem(db: InventoryDb, productId: string): Promise<InventoryItem> {
-  const item = await db.inventoryItem.findUnique({ where: { productId } });
-  if (!item) throw new ProductNotFoundError(productId);
-  return item;
-}
 
 /** A page of items, optionally of one category; ties broken by productId so paging is stable. */
 export async function listItems(

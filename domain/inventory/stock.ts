@@ -24,7 +24,8 @@ export class UnknownProductError extends Error {
   }
 }
 
-async function writeOutbox(tx: InventoryTx, entry: OutboxEntry) {
+/** Writes an inventory outbox row inside the caller's transaction. */
+export async function writeInventoryOutbox(tx: InventoryTx, entry: OutboxEntry) {
   await tx.outboxEvent.create({ data: { ...entry, payload: entry.payload } });
 }
 
@@ -78,7 +79,7 @@ export async function reserveStock(
         });
         ids.push(reservation.id);
       }
-      await writeOutbox(
+      await writeInventoryOutbox(
         tx,
         outboxEntry(
           AggregateType.inventory,
@@ -154,7 +155,7 @@ export async function releaseStock(
       });
     }
     if (released.length > 0) {
-      await writeOutbox(
+      await writeInventoryOutbox(
         tx,
         outboxEntry(
           AggregateType.inventory,
@@ -191,7 +192,7 @@ export async function commitStock(db: InventoryDb, orderId: string, traceparent?
       committed.push({ productId: reservation.productId, quantity: reservation.quantity });
     }
     if (committed.length > 0) {
-      await writeOutbox(
+      await writeInventoryOutbox(
         tx,
         outboxEntry(
           AggregateType.inventory,

@@ -33,8 +33,6 @@ export async function applicationFailureOf(promise: Promise<unknown>): Promise<A
   return error;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Deletes every key under a prefix (the simulated provider's ledger keys have no TTL). */
 export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';

@@ -14,6 +14,7 @@ import {
   createPendingOrder,
   createTestDbs,
   createTestItem,
+  orderEvents,
   ordersOutbox,
   testRunId,
 } from '../support/db';
@@ -36,8 +37,6 @@ const raiseSlaAlert = (input: SlaAlertInput) => run(activities.raiseShipmentSlaA
 
 const newOrder = () => createPendingOrder(dbs, CUSTOMER, [{ productId: PRODUCT, quantity: 2 }]);
 const orderRow = (id: string) => ordersDb.order.findUniqueOrThrow({ where: { id } });
-const auditRows = (orderId: string) =>
-  ordersDb.orderEvent.findMany({ where: { orderId }, orderBy: { occurredAt: 'asc' } });
 /** Status events only: the outbox rows written after ORDER_CREATED. */
 const statusOutbox = async (orderId: string) =>
   (await ordersOutbox(ordersDb, orderId)).filter((e) => e.type !== EventType.OrderCreated);
@@ -59,7 +58,7 @@ describe('recordOrderStatus', () => {
     expect(row.status).toBe('CONFIRMED');
     expect(row.version).toBe(order.version + 1);
     expect(row.cancellationReason).toBeNull();
-    const audit = await auditRows(order.id);
+    const audit = await orderEvents(ordersDb, order.id);
     expect(audit.map((e) => [e.fromStatus, e.toStatus, e.reason, e.details])).toEqual([
       [null, 'PENDING', null, { source: 'api' }],
       ['PENDING', 'CONFIRMED', null, { source: 'saga' }],
@@ -94,7 +93,7 @@ describe('recordOrderStatus', () => {
     const row = await orderRow(order.id);
     expect(row.status).toBe('CANCELLED');
     expect(row.cancellationReason).toBe('PAYMENT_DECLINED');
-    const audit = await auditRows(order.id);
+    const audit = await orderEvents(ordersDb, order.id);
     expect(audit.at(-1)).toMatchObject({
       fromStatus: 'PENDING',
       toStatus: 'CANCELLED',
@@ -126,7 +125,7 @@ describe('recordOrderStatus', () => {
       [EventType.OrderStatusUpdated, 'SHIPPED'],
       [EventType.OrderDelivered, 'DELIVERED'],
     ]);
-    const audit = await auditRows(order.id);
+    const audit = await orderEvents(ordersDb, order.id);
     expect(audit.slice(1).map((e) => [e.fromStatus, e.toStatus, e.details])).toEqual([
       ['PENDING', 'CONFIRMED', { source: 'saga' }],
       ['CONFIRMED', 'PROCESSING', { source: 'api' }],
@@ -145,7 +144,7 @@ describe('recordOrderStatus', () => {
     const twice = await orderRow(order.id);
     expect(twice.version).toBe(once.version);
     expect(twice.updatedAt).toEqual(once.updatedAt);
-    expect(await auditRows(order.id)).toHaveLength(2); // PENDING (create) + CONFIRMED
+    expect(await orderEvents(ordersDb, order.id)).toHaveLength(2); // PENDING (create) + CONFIRMED
     expect(await statusOutbox(order.id)).toHaveLength(1);
   });
 
@@ -169,7 +168,7 @@ describe('recordOrderStatus', () => {
     const row = await orderRow(order.id);
     expect(row.status).toBe('PENDING');
     expect(row.version).toBe(order.version);
-    expect(await auditRows(order.id)).toHaveLength(1);
+    expect(await orderEvents(ordersDb, order.id)).toHaveLength(1);
     expect(await statusOutbox(order.id)).toEqual([]);
   });
 
@@ -221,7 +220,9 @@ describe('raiseShipmentSlaAlert', () => {
     await raiseSlaAlert({ orderId: order.id, sla: '48h' });
     await raiseSlaAlert({ orderId: order.id, sla: '48h' });
 
-    const breaches = (await auditRows(order.id)).filter((e) => e.reason === 'SHIPMENT_SLA_BREACHED');
+    const breaches = (await orderEvents(ordersDb, order.id)).filter(
+      (e) => e.reason === 'SHIPMENT_SLA_BREACHED',
+    );
     expect(breaches.map((e) => [e.fromStatus, e.toStatus, e.details])).toEqual([
       ['CONFIRMED', 'CONFIRMED', { sla: '48h' }],
     ]);
@@ -277,7 +278,9 @@ describe('raiseShipmentSlaAlert', () => {
     const outcomes = await Promise.allSettled([attempt(), attempt()]);
     expect(outcomes.some((o) => o.status === 'fulfilled')).toBe(true);
 
-    const breaches = (await auditRows(order.id)).filter((e) => e.reason === 'SHIPMENT_SLA_BREACHED');
+    const breaches = (await orderEvents(ordersDb, order.id)).filter(
+      (e) => e.reason === 'SHIPMENT_SLA_BREACHED',
+    );
     expect(breaches).toHaveLength(1);
     expect(await ordersOutbox(ordersDb, order.id, EventType.OrderShipmentSlaBreached)).toHaveLength(1);
   });

@@ -21,7 +21,6 @@ import type { AuthorizePaymentInput, OrderActivities, PaymentRef } from '../../a
 import { EventType } from '../../domain/events';
 import type { Order } from '../../domain/orders/db';
 import { FailureType } from '../../workflows/contract';
-import { stackConfig } from '../support/stack-env';
 import {
   closeTestDbs,
   createPendingOrder,
@@ -30,12 +29,13 @@ import {
   ordersOutbox,
   testRunId,
 } from '../support/db';
+import { sleep } from '../support/orders-e2e';
+import { stackConfig } from '../support/stack-env';
 import {
   applicationFailureOf,
   deleteKeysWithPrefix,
   quietActivityRunner,
   rejectionOf,
-  sleep,
   valuesWithPrefix,
 } from './helpers';
 

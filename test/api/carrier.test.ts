@@ -7,47 +7,29 @@
  * that before removing the rows.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import Redis from 'ioredis';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { WORKFLOW_SIGNALS_CONSUMER } from '../../consumers/workflow-signals';
 import type { Order } from '../../domain/orders/db';
 import { createLogger } from '../../lib/logger';
-import { createTemporalClient } from '../../lib/temporal-client';
-import {
-  closeTestDbs,
-  createPendingOrder,
-  createTestDbs,
-  createTestItem,
-  ordersOutbox,
-  testRunId,
-} from '../support/db';
-import { waitFor } from '../support/orders-e2e';
+import { createPendingOrder, createTestItem, ordersOutbox, testRunId } from '../support/db';
+import { closeStackClients, createStackClients, waitFor } from '../support/orders-e2e';
 import { processedRows } from '../support/signals';
 import { stackConfig } from '../support/stack-env';
 
 const RUN = testRunId('carrier');
-const dbs = createTestDbs(6);
-const { ordersDb } = dbs;
-let redis: Redis;
-let temporal: Client;
-let app: ReturnType<typeof createApp>;
+const stack = createStackClients(6);
+const { ordersDb } = stack;
+const app = createApp({
+  config: { ...stackConfig, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: `carrier-api-${RUN}` },
+  logger: createLogger('test', 'silent'),
+  ...stack,
+});
 const product = `${RUN}-p`;
 const outboxIds: string[] = [];
 
 beforeAll(async () => {
-  redis = new Redis(stackConfig.REDIS_URL, { maxRetriesPerRequest: 1 });
-  temporal = createTemporalClient(stackConfig.TEMPORAL_ADDRESS, stackConfig.TEMPORAL_NAMESPACE);
-  app = createApp({
-    config: { ...stackConfig, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: `carrier-api-${RUN}` },
-    logger: createLogger('test', 'silent'),
-    ordersDb,
-    inventoryDb: dbs.inventoryDb,
-    temporal,
-    redis,
-  });
-  await createTestItem(dbs.inventoryDb, product, 100);
+  await createTestItem(stack.inventoryDb, product, 100);
 });
 
 afterAll(async () => {
@@ -62,15 +44,13 @@ afterAll(async () => {
       { timeoutMs: 30_000 },
     ).catch((error: unknown) => console.warn(String(error)));
   } finally {
-    await closeTestDbs(dbs, RUN);
-    redis.disconnect();
-    await temporal.connection.close();
+    await closeStackClients(stack, RUN);
   }
 }, 60_000);
 
 let seq = 0;
 async function confirmedOrder(): Promise<Order> {
-  const order = await createPendingOrder(dbs, `${RUN}-c${++seq}`, [{ productId: product, quantity: 1 }]);
+  const order = await createPendingOrder(stack, `${RUN}-c${++seq}`, [{ productId: product, quantity: 1 }]);
   await ordersDb.order.update({ where: { id: order.id }, data: { status: 'CONFIRMED', version: 1 } });
   return order;
 }

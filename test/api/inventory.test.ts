@@ -3,125 +3,35 @@
  * id and category carries this run's random prefix, so runs and other suites never collide; the
  * rows are removed again in afterAll.
  */
-import { randomBytes } from 'node:crypto';
-import type { Express } from 'express';
-import Redis from 'ioredis';
 import request from 'supertest';
 import { createApp, MAX_BODY_BYTES } from '../../api/app';
-import type { ApiDependencies } from '../../api/dependencies';
-import { priceItems } from '../../domain/inventory/catalog';
-import { createInventoryDb, type InventoryDb } from '../../domain/inventory/db';
+import type { Page } from '../../api/pagination';
+import {
+  priceItems,
+  type InventoryHealth,
+  type InventoryItemView,
+  type ReservationView,
+  type StockAlert,
+} from '../../domain/inventory/catalog';
 import { commitStock, expireReservations, releaseStock } from '../../domain/inventory/stock';
-import { createOrdersDb, type OrdersDb } from '../../domain/orders/db';
 import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
-import { createTemporalClient } from '../../lib/temporal-client';
+import { inventoryOutbox, testRunId } from '../support/db';
+import { closeStackClients, createStackClients, type ErrorBody } from '../support/orders-e2e';
 
-const RUN = `it${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+const RUN = testRunId('invapi');
 const CATEGORY = `cat-${RUN}`;
 let seq = 0;
 const newId = (label = 'p') => `${RUN}-${label}-${++seq}`;
 
-interface FieldError {
-  field: string;
-  rejectedValue?: unknown;
-  message: string;
-}
-interface ErrorBody {
-  status: number;
-  error: string;
-  message: string;
-  path: string;
-  timestamp: string;
-  validationErrors?: FieldError[];
-}
-interface ItemBody {
-  productId: string;
-  productName: string;
-  description: string | null;
-  category: string | null;
-  availableQuantity: number;
-  reservedQuantity: number;
-  soldQuantity: number;
-  unitPrice: string;
-  minStockLevel: number;
-  maxStockLevel: number;
-  reorderQuantity: number;
-  isLowStock: boolean;
-  isOutOfStock: boolean;
-  needsReordering: boolean;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-interface ReservationBody {
-  id: string;
-  orderId: string;
-  productId: string;
-  quantity: number;
-  status: string;
-  expiresAt: string | null;
-  version: number;
-}
-interface PageBody<T> {
-  content: T[];
-  totalElements: number;
-  totalPages: number;
-  number: number;
-  size: number;
-  first: boolean;
-  last: boolean;
-}
-interface Alert {
-  productId: string;
-}
-interface HealthBody {
-  category: string | null;
-  totalItems: number;
-  totalAvailable: number;
-  totalReserved: number;
-  totalSold: number;
-  lowStockCount: number;
-  outOfStockCount: number;
-  needsReorderingCount: number;
-  lowStockItems: Alert[];
-  outOfStockItems: Alert[];
-  needsReorderingItems: Alert[];
-}
-
 // Read-your-writes on the database itself: some tests change stock outside the API (expiry) and
 // read it back at once, before CDC could refresh a cached copy. test/cache covers the cache.
 const config = loadConfig({ ...process.env, CACHE_ENABLED: 'false' });
-let inventoryDb: InventoryDb;
-let ordersDb: OrdersDb;
-let redis: Redis;
-let deps: ApiDependencies;
-let app: Express;
+const stack = createStackClients(5);
+const { inventoryDb } = stack;
+const app = createApp({ config, logger: createLogger('inventory-api-test', 'silent'), ...stack });
 
-beforeAll(() => {
-  inventoryDb = createInventoryDb(config.INVENTORY_DATABASE_URL, 5);
-  ordersDb = createOrdersDb(config.ORDERS_DATABASE_URL, 2);
-  redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  deps = {
-    config,
-    logger: createLogger('inventory-api-test', 'silent'),
-    ordersDb,
-    inventoryDb,
-    temporal: createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE),
-    redis,
-  };
-  app = createApp(deps);
-});
-
-afterAll(async () => {
-  const mine = { startsWith: RUN };
-  await inventoryDb.inventoryReservation.deleteMany({ where: { productId: mine } });
-  await inventoryDb.inventoryItem.deleteMany({ where: { productId: mine } });
-  await inventoryDb.$disconnect();
-  await ordersDb.$disconnect();
-  await deps.temporal.connection.close();
-  redis.disconnect();
-});
+afterAll(() => closeStackClients(stack, RUN));
 
 const itemBody = (overrides: Record<string, unknown> = {}) => ({
   productId: newId(),
@@ -136,9 +46,9 @@ const itemBody = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-async function createItem(overrides: Record<string, unknown> = {}): Promise<ItemBody> {
+async function createItem(overrides: Record<string, unknown> = {}): Promise<InventoryItemView> {
   const response = await request(app).post('/api/inventory/items').send(itemBody(overrides)).expect(201);
-  return response.body as ItemBody;
+  return response.body as InventoryItemView;
 }
 
 const inOneMinute = () => new Date(Date.now() + 60_000).toISOString();
@@ -157,11 +67,7 @@ async function footprint() {
   return { items, outbox, reservations };
 }
 
-const outboxFor = (aggregateId: string, type?: string) =>
-  inventoryDb.outboxEvent.findMany({
-    where: { aggregateId, ...(type ? { type } : {}) },
-    orderBy: { occurredAt: 'asc' },
-  });
+const outboxFor = (aggregateId: string, type?: string) => inventoryOutbox(inventoryDb, aggregateId, type);
 
 function expectFieldError(body: ErrorBody, field: string) {
   expect(body.status).toBe(400);
@@ -172,7 +78,7 @@ describe('items: create and read', () => {
   it('creates an item, stores the price exactly and returns the full view', async () => {
     const body = itemBody({ unitPrice: '12.5' });
     const response = await request(app).post('/api/inventory/items').send(body).expect(201);
-    const item = response.body as ItemBody;
+    const item = response.body as InventoryItemView;
     expect(response.headers.location).toBe(`/api/inventory/items/${body.productId}`);
     expect(item).toMatchObject({
       productId: body.productId,
@@ -268,7 +174,7 @@ describe('items: create and read', () => {
 
 describe('items: listing', () => {
   const category = `${CATEGORY}-list`;
-  const created: ItemBody[] = [];
+  const created: InventoryItemView[] = [];
 
   beforeAll(async () => {
     for (const [name, quantity, price] of [
@@ -287,7 +193,7 @@ describe('items: listing', () => {
       .get('/api/inventory/items')
       .query({ category, size: 2, page: 0, sort: 'availableQuantity,desc' })
       .expect(200);
-    const page0 = first.body as PageBody<ItemBody>;
+    const page0 = first.body as Page<InventoryItemView>;
     expect(page0).toMatchObject({
       totalElements: 3,
       totalPages: 2,
@@ -302,7 +208,7 @@ describe('items: listing', () => {
       .get('/api/inventory/items')
       .query({ category, size: 2, page: 1, sort: 'availableQuantity,desc' })
       .expect(200);
-    const page1 = second.body as PageBody<ItemBody>;
+    const page1 = second.body as Page<InventoryItemView>;
     expect(page1).toMatchObject({ totalElements: 3, totalPages: 2, number: 1, first: false, last: true });
     expect(page1.content.map((i) => i.productName)).toEqual(['Alpha']);
   });
@@ -312,7 +218,7 @@ describe('items: listing', () => {
       .get('/api/inventory/items')
       .query({ category, sort: 'productName,asc' })
       .expect(200);
-    expect((byName.body as PageBody<ItemBody>).content.map((i) => i.productName)).toEqual([
+    expect((byName.body as Page<InventoryItemView>).content.map((i) => i.productName)).toEqual([
       'Alpha',
       'Bravo',
       'Charlie',
@@ -321,7 +227,7 @@ describe('items: listing', () => {
       .get('/api/inventory/items')
       .query({ category, sort: 'unitPrice,desc' })
       .expect(200);
-    expect((byPrice.body as PageBody<ItemBody>).content.map((i) => i.unitPrice)).toEqual([
+    expect((byPrice.body as Page<InventoryItemView>).content.map((i) => i.unitPrice)).toEqual([
       '3.00',
       '2.00',
       '1.00',
@@ -330,7 +236,7 @@ describe('items: listing', () => {
 
   it('defaults to page 0, size 20, productId ascending', async () => {
     const response = await request(app).get('/api/inventory/items').query({ category }).expect(200);
-    const page = response.body as PageBody<ItemBody>;
+    const page = response.body as Page<InventoryItemView>;
     expect(page).toMatchObject({ number: 0, size: 20, totalElements: 3, first: true, last: true });
     expect(page.content.map((i) => i.productId)).toEqual(created.map((i) => i.productId).sort());
   });
@@ -521,7 +427,7 @@ describe('items: update', () => {
       .send({ productName: item.productName, unitPrice: '12.50' })
       .expect(200);
     const fetched = await request(app).get(`/api/inventory/items/${item.productId}`).expect(200);
-    expect((fetched.body as ItemBody).version).toBe(item.version);
+    expect((fetched.body as InventoryItemView).version).toBe(item.version);
     expect(await outboxFor(item.productId, 'INVENTORY_ITEM_UPDATED')).toHaveLength(0);
   });
 
@@ -531,7 +437,7 @@ describe('items: update', () => {
       .put(`/api/inventory/items/${item.productId}`)
       .send({ description: null })
       .expect(200);
-    expect((response.body as ItemBody).description).toBeNull();
+    expect((response.body as InventoryItemView).description).toBeNull();
   });
 
   it('rejects bad updates with 400 and writes nothing', async () => {
@@ -582,7 +488,7 @@ describe('items: delete', () => {
       .post('/api/inventory/reservations')
       .send({ productId: item.productId, quantity: 2, expiresAt: inOneMinute() })
       .expect(201);
-    const { orderId } = hold.body as ReservationBody;
+    const { orderId } = hold.body as ReservationView;
 
     const before = await footprint();
     const refused = await request(app).delete(`/api/inventory/items/${item.productId}`).expect(409);
@@ -623,7 +529,7 @@ describe('reservations', () => {
       .post('/api/inventory/reservations')
       .send({ productId: item.productId, quantity: 7, expiresAt })
       .expect(201);
-    const hold = response.body as ReservationBody;
+    const hold = response.body as ReservationView;
     expect(hold).toMatchObject({
       productId: item.productId,
       quantity: 7,
@@ -634,7 +540,7 @@ describe('reservations', () => {
     expect(response.headers.location).toBe(`/api/inventory/reservations/${hold.id}`);
 
     const held = (await request(app).get(`/api/inventory/items/${item.productId}`).expect(200))
-      .body as ItemBody;
+      .body as InventoryItemView;
     expect(held).toMatchObject({ availableQuantity: 13, reservedQuantity: 7, version: item.version + 1 });
     expect(await outboxFor(hold.orderId, 'INVENTORY_RESERVED')).toHaveLength(1);
 
@@ -650,20 +556,20 @@ describe('reservations', () => {
     expect(expired).toContain(hold.orderId);
 
     const restored = (await request(app).get(`/api/inventory/items/${item.productId}`).expect(200))
-      .body as ItemBody;
+      .body as InventoryItemView;
     expect(restored).toMatchObject({ availableQuantity: 20, reservedQuantity: 0 });
     const after = await request(app).get(`/api/inventory/reservations/${hold.id}`).expect(200);
-    expect((after.body as ReservationBody).status).toBe('EXPIRED');
+    expect((after.body as ReservationView).status).toBe('EXPIRED');
     const byStatus = await request(app)
       .get('/api/inventory/reservations')
       .query({ orderId: hold.orderId, status: 'EXPIRED' })
       .expect(200);
-    expect((byStatus.body as PageBody<ReservationBody>).totalElements).toBe(1);
+    expect((byStatus.body as Page<ReservationView>).totalElements).toBe(1);
     const active = await request(app)
       .get('/api/inventory/reservations')
       .query({ orderId: hold.orderId, status: 'ACTIVE' })
       .expect(200);
-    expect((active.body as PageBody<ReservationBody>).totalElements).toBe(0);
+    expect((active.body as Page<ReservationView>).totalElements).toBe(0);
   });
 
   it('insufficient stock → 409, nothing written', async () => {
@@ -687,7 +593,7 @@ describe('reservations', () => {
     const hold = { productId: item.productId, quantity: 2, orderId, expiresAt: inOneMinute() };
     const first = await request(app).post('/api/inventory/reservations').send(hold).expect(201);
     const again = await request(app).post('/api/inventory/reservations').send(hold).expect(200);
-    expect((again.body as ReservationBody).id).toBe((first.body as ReservationBody).id);
+    expect((again.body as ReservationView).id).toBe((first.body as ReservationView).id);
     await request(app)
       .post('/api/inventory/reservations')
       .send({ ...hold, productId: other.productId })
@@ -768,7 +674,7 @@ describe('health and pricing', () => {
     expect(atMinimum).toMatchObject({ isLowStock: true, needsReordering: true });
 
     const scoped = (await request(app).get('/api/inventory/health').query({ category }).expect(200))
-      .body as HealthBody;
+      .body as InventoryHealth;
     expect(scoped).toMatchObject({
       category,
       totalItems: 4,
@@ -779,13 +685,13 @@ describe('health and pricing', () => {
       outOfStockCount: 1,
       needsReorderingCount: 2,
     });
-    const ids = (alerts: Alert[]) => alerts.map((a) => a.productId);
+    const ids = (alerts: StockAlert[]) => alerts.map((a) => a.productId);
     expect(ids(scoped.outOfStockItems)).toEqual([empty.productId]);
     // Scarcest first.
     expect(ids(scoped.lowStockItems)).toEqual([empty.productId, lowNoReorder.productId, atMinimum.productId]);
     expect(ids(scoped.needsReorderingItems)).toEqual([empty.productId, atMinimum.productId]);
 
-    const global = (await request(app).get('/api/inventory/health').expect(200)).body as HealthBody;
+    const global = (await request(app).get('/api/inventory/health').expect(200)).body as InventoryHealth;
     expect(global.category).toBeNull();
     expect(global.totalItems).toBeGreaterThanOrEqual(scoped.totalItems);
     expect(global.totalAvailable).toBeGreaterThanOrEqual(scoped.totalAvailable);

@@ -8,23 +8,21 @@
  * terminates the run's workflows and removes its rows.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import type { Express } from 'express';
-import Redis from 'ioredis';
 import request from 'supertest';
 import { createApp, MAX_BODY_BYTES } from '../../api/app';
 import type { ApiDependencies } from '../../api/dependencies';
 import { MAX_ITEMS_PER_ORDER } from '../../api/order-schemas';
-import { createInventoryDb, type InventoryDb } from '../../domain/inventory/db';
-import { createOrdersDb, type OrdersDb } from '../../domain/orders/db';
+import type { Page } from '../../api/pagination';
+import type { OrderView } from '../../domain/orders/order-view';
 import type { AppConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { createTemporalClient } from '../../lib/temporal-client';
 import { orderWorkflowId, type OrderSagaInput } from '../../workflows/contract';
-import { removeRunRows, runPrefix, terminateSagas, testAddress } from '../support/orders-e2e';
+import { testRunId } from '../support/db';
+import { closeStackClients, createStackClients, testAddress, type ErrorBody } from '../support/orders-e2e';
 import { stackConfig } from '../support/stack-env';
 
-const RUN = runPrefix('ordapi');
+const RUN = testRunId('ordapi');
 const QUEUE = `orders-apitest-${RUN}`;
 const config: AppConfig = { ...stackConfig, TEMPORAL_TASK_QUEUE: QUEUE, LOG_LEVEL: 'silent' };
 
@@ -33,79 +31,15 @@ const newCustomer = (label = 'c') => `${RUN}-${label}-${++seq}`;
 const PRODUCT_A = `${RUN}-A`; // 12.50
 const PRODUCT_B = `${RUN}-B`; // 0.10
 
-interface FieldError {
-  field: string;
-  rejectedValue?: unknown;
-  message: string;
-}
-interface ErrorBody {
-  status: number;
-  error: string;
-  message: string;
-  path: string;
-  timestamp: string;
-  validationErrors?: FieldError[];
-}
-interface OrderItemBody {
-  id: string;
-  productId: string;
-  productName: string;
-  quantity: number;
-  unitPrice: string;
-  lineTotal: string;
-}
-interface OrderBody {
-  id: string;
-  customerId: string;
-  status: string;
-  totalAmount: string;
-  currency: string;
-  address: Record<string, string | null>;
-  deliveryInstructions: string | null;
-  cancellationReason: string | null;
-  allowBackorder: boolean;
-  workflowId: string;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  items?: OrderItemBody[];
-}
-interface PageBody<T> {
-  content: T[];
-  totalElements: number;
-  totalPages: number;
-  number: number;
-  size: number;
-  first: boolean;
-  last: boolean;
-}
-
-let ordersDb: OrdersDb;
-let inventoryDb: InventoryDb;
-let temporal: Client;
-let unreachableTemporal: Client;
-let redis: Redis;
-let app: Express;
-let appWithoutTemporal: Express;
+const stack = createStackClients(10);
+const { ordersDb, temporal } = stack;
+const deps: ApiDependencies = { config, logger: createLogger('orders-api-test', 'silent'), ...stack };
+const app = createApp(deps);
+// Nothing listens on port 1: every call fails to connect.
+const unreachableTemporal = createTemporalClient('127.0.0.1:1', config.TEMPORAL_NAMESPACE);
+const appWithoutTemporal = createApp({ ...deps, temporal: unreachableTemporal });
 
 beforeAll(async () => {
-  ordersDb = createOrdersDb(config.ORDERS_DATABASE_URL, 10);
-  inventoryDb = createInventoryDb(config.INVENTORY_DATABASE_URL, 5);
-  temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
-  // Nothing listens on port 1: every call fails to connect.
-  unreachableTemporal = createTemporalClient('127.0.0.1:1', config.TEMPORAL_NAMESPACE);
-  redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  const deps: ApiDependencies = {
-    config,
-    logger: createLogger('orders-api-test', 'silent'),
-    ordersDb,
-    inventoryDb,
-    temporal,
-    redis,
-  };
-  app = createApp(deps);
-  appWithoutTemporal = createApp({ ...deps, temporal: unreachableTemporal });
-
   for (const [productId, unitPrice] of [
     [PRODUCT_A, '12.50'],
     [PRODUCT_B, '0.10'],
@@ -118,25 +52,8 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  try {
-    const mine = await ordersDb.order.findMany({
-      where: { customerId: { startsWith: RUN } },
-      select: { id: true },
-    });
-    await terminateSagas(
-      temporal,
-      mine.map((o) => o.id),
-    );
-    await removeRunRows(ordersDb, inventoryDb, RUN);
-  } finally {
-    await Promise.allSettled([
-      ordersDb.$disconnect(),
-      inventoryDb.$disconnect(),
-      temporal.connection.close(),
-      unreachableTemporal.connection.close(),
-    ]);
-    redis.disconnect();
-  }
+  await unreachableTemporal.connection.close().catch(() => undefined);
+  await closeStackClients(stack, RUN);
 }, 60_000);
 
 const orderBody = (overrides: Record<string, unknown> = {}) => ({
@@ -377,7 +294,7 @@ describe('POST /api/orders: pricing and the created order', () => {
       address: { ...testAddress(), state: 'NH', phoneNumber: '+31 (20) 555-0100' },
       deliveryInstructions: 'leave at the door',
     });
-    const order = response.body as OrderBody;
+    const order = response.body as OrderView;
     expect(response.headers.location).toBe(`/api/orders/${order.id}`);
     expect(response.headers['idempotent-replayed']).toBeUndefined();
     // 3 x 12.50 + 7 x 0.10 = 38.20 exactly (as floats 7 * 0.1 would be 0.7000000000000001).
@@ -456,7 +373,7 @@ describe('POST /api/orders: Idempotency-Key', () => {
     const before = await footprint();
     const second = await createOrder(body, { 'Idempotency-Key': key });
     expect(second.headers['idempotent-replayed']).toBe('true');
-    expect((second.body as OrderBody).id).toBe((first.body as OrderBody).id);
+    expect((second.body as OrderView).id).toBe((first.body as OrderView).id);
     expect(second.body).toEqual(first.body);
     expect(await footprint()).toEqual(before);
     expect(await ordersDb.order.count({ where: { idempotencyKey: key } })).toBe(1);
@@ -490,7 +407,7 @@ describe('POST /api/orders: Idempotency-Key', () => {
       ),
     );
     expect(responses.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
-    const ids = new Set(responses.map((r) => (r.body as OrderBody).id));
+    const ids = new Set(responses.map((r) => (r.body as OrderView).id));
     expect(ids.size).toBe(1);
     const fresh = responses.filter((r) => r.headers['idempotent-replayed'] === undefined);
     expect(fresh).toHaveLength(1);
@@ -504,7 +421,7 @@ describe('POST /api/orders: Idempotency-Key', () => {
 
 describe('GET /api/orders: paging, sorting, filtering', () => {
   const customerId = `${RUN}-pager`;
-  const created: OrderBody[] = [];
+  const created: OrderView[] = [];
 
   beforeAll(async () => {
     // Quantities 1..5 of a 12.50 product: totals 12.50 .. 62.50, created one after another.
@@ -514,14 +431,14 @@ describe('GET /api/orders: paging, sorting, filtering', () => {
         items: [{ productId: PRODUCT_A, quantity }],
         address: testAddress(),
       });
-      created.push(response.body as OrderBody);
+      created.push(response.body as OrderView);
     }
   }, 60_000);
 
   const list = async (query: string) => {
     const response = await request(app).get(`/api/orders?customerId=${customerId}&${query}`);
     expect(response.status).toBe(200);
-    return response.body as PageBody<OrderBody>;
+    return response.body as Page<OrderView>;
   };
 
   it('pages with the envelope fields right', async () => {
@@ -577,7 +494,7 @@ describe('GET /api/orders: paging, sorting, filtering', () => {
       last: true,
     });
     const nobody = await request(app).get(`/api/orders?customerId=${RUN}-nobody`).expect(200);
-    expect((nobody.body as PageBody<OrderBody>).totalElements).toBe(0);
+    expect((nobody.body as Page<OrderView>).totalElements).toBe(0);
   });
 
   it.each([
@@ -633,7 +550,7 @@ describe('order by id: path validation and 404', () => {
   });
 
   it('answers 400 for a status change to anything but a fulfilment status', async () => {
-    const order = (await createOrder(orderBody())).body as OrderBody;
+    const order = (await createOrder(orderBody())).body as OrderView;
     for (const body of [
       { newStatus: 'CANCELLED' },
       { newStatus: 'CONFIRMED' },
@@ -680,7 +597,7 @@ describe('Temporal unreachable', () => {
   }, 40_000);
 
   it('answers 503 for the saga view of an existing order', async () => {
-    const order = (await createOrder(orderBody())).body as OrderBody;
+    const order = (await createOrder(orderBody())).body as OrderView;
     const response = await request(appWithoutTemporal).get(`/api/orders/${order.id}/saga`);
     expect(response.status).toBe(503);
     expectErrorBody(response.body as ErrorBody, 503, `/api/orders/${order.id}/saga`);
@@ -702,11 +619,11 @@ describe('regressions', () => {
         paymentMethod: 'tok_chargeDeclined',
       });
     // Before the request fingerprint: 201 with Idempotent-Replayed and the first order.
-    expect({ status: changed.status, replayedId: (changed.body as OrderBody).id }).toEqual({
+    expect({ status: changed.status, replayedId: (changed.body as OrderView).id }).toEqual({
       status: 409,
       replayedId: undefined,
     });
-    expect((first.body as OrderBody).address.streetAddress).toBe('1 Test Street');
+    expect((first.body as OrderView).address.streetAddress).toBe('1 Test Street');
   }, 30_000);
 
   it('unknown fields: validationErrors name the unknown field itself', async () => {

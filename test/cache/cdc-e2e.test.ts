@@ -4,9 +4,7 @@
  * running consumers process's `trackops-cache` group invalidating and re-warming the entries
  * (`bin/trackops stack restart consumers` after changing consumers/cache-consumer.ts).
  */
-import type { Express } from 'express';
-import Redis from 'ioredis';
-import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import type { Admin, Consumer, KafkaMessage, Producer } from 'kafkajs';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { inventoryItemKey, orderKey } from '../../api/cache/keys';
@@ -16,28 +14,20 @@ import { CACHE_CONSUMER_NAME, CACHE_TOPICS } from '../../consumers/cache-consume
 import { updateItem } from '../../domain/inventory/catalog';
 import { recordOrderStatus } from '../../domain/orders/order-store';
 import { createLogger } from '../../lib/logger';
-import { createTemporalClient } from '../../lib/temporal-client';
-import {
-  closeTestDbs,
-  createPendingOrder,
-  createTestDbs,
-  createTestItem,
-  testRunId,
-  type TestDbs,
-} from '../support/db';
-import { waitFor } from '../support/orders-e2e';
+import { createPendingOrder, createTestItem, testRunId } from '../support/db';
+import { closeStackClients, createStackClients, waitFor } from '../support/orders-e2e';
+import { kafka as testKafka } from '../support/signals';
 import { stackConfig } from '../support/stack-env';
 
 const RUN = testRunId('cachee2e');
 const PRODUCT = `${RUN}-P`;
 const config = { ...stackConfig, LOG_LEVEL: 'silent' as const };
 
-let dbs: TestDbs;
-let redis: Redis;
-let app: Express;
-let temporal: ReturnType<typeof createTemporalClient>;
-let cache: VersionedCache;
-let kafka: Kafka;
+const stack = createStackClients();
+const { redis } = stack;
+const app = createApp({ config, logger: createLogger('cache-e2e', 'silent'), ...stack });
+// For peeking only: same Redis, same keys as the app's cache.
+const cache = new VersionedCache(redis, { ttlSeconds: 60, listTtlSeconds: 10 });
 let admin: Admin;
 let producer: Producer;
 let capture: Consumer;
@@ -52,26 +42,9 @@ interface OrderBody {
 }
 
 beforeAll(async () => {
-  dbs = createTestDbs(4);
-  redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
-  temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
-  app = createApp({
-    config,
-    logger: createLogger('cache-e2e', 'silent'),
-    ordersDb: dbs.ordersDb,
-    inventoryDb: dbs.inventoryDb,
-    temporal,
-    redis,
-  });
-  // For peeking only: same Redis, same keys as the app's cache.
-  cache = new VersionedCache(redis, { ttlSeconds: 60, listTtlSeconds: 10 });
-  await createTestItem(dbs.inventoryDb, PRODUCT, 1000);
+  await createTestItem(stack.inventoryDb, PRODUCT, 1000);
 
-  kafka = new Kafka({
-    clientId: `cache-e2e-${RUN}`,
-    brokers: config.KAFKA_BROKERS.split(','),
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = testKafka();
   admin = kafka.admin();
   await admin.connect();
   producer = kafka.producer();
@@ -95,9 +68,7 @@ afterAll(async () => {
   await producer?.disconnect();
   await admin?.deleteGroups([`cache-e2e-${RUN}`]).catch(() => undefined);
   await admin?.disconnect();
-  await closeTestDbs(dbs, RUN);
-  await temporal.connection.close();
-  redis.disconnect();
+  await closeStackClients(stack, RUN);
 }, 60_000);
 
 const stats = async () => (await request(app).get('/api/cache/stats').expect(200)).body as CacheStats;
@@ -128,14 +99,24 @@ async function consumedPast(topic: string, partition: number, offset: string) {
   );
 }
 
+/** Waits until the cache consumer group has committed everything the topic holds now. */
+async function consumedAllOf(topic: string) {
+  const ends = await admin.fetchTopicOffsets(topic);
+  for (const { partition, high } of ends) {
+    if (BigInt(high) > 0n) await consumedPast(topic, partition, String(BigInt(high) - 1n));
+  }
+}
+
 describe('orders through the cache', () => {
   let orderId: string;
 
   it('the consumer warms a new order; a cold read is a miss, the next a hit', async () => {
-    const order = await createPendingOrder(dbs, `${RUN}-c1`, [{ productId: PRODUCT, quantity: 2 }]);
+    const order = await createPendingOrder(stack, `${RUN}-c1`, [{ productId: PRODUCT, quantity: 2 }]);
     orderId = order.id;
     // The creation event was warmed into the cache by the CDC consumer.
     await cachedUntil<OrderBody>(orderKey(orderId), 'the new order to be warmed', (e) => e.version === 0);
+    // Its order_items change (another topic) re-warms the entry too: let that land before the evict.
+    await consumedAllOf(CACHE_TOPICS.orderItems);
 
     // Evicted (or expired): the first read misses and fills, the second hits.
     await redis.del(orderKey(orderId));
@@ -159,9 +140,9 @@ describe('orders through the cache', () => {
 
   it('a status change made in the database is invalidated and re-warmed by the consumer', async () => {
     const before = await stats();
-    expect(await recordOrderStatus(dbs.ordersDb, { orderId, status: 'CONFIRMED', source: 'cache-e2e' })).toBe(
-      true,
-    );
+    expect(
+      await recordOrderStatus(stack.ordersDb, { orderId, status: 'CONFIRMED', source: 'cache-e2e' }),
+    ).toBe(true);
     const warmed = await cachedUntil<OrderBody>(
       orderKey(orderId),
       'the cached order to show CONFIRMED at version 1',
@@ -204,7 +185,7 @@ describe('orders through the cache', () => {
 
   it('list pages follow order changes (the consumer bumps the generation)', async () => {
     const customerId = `${RUN}-lister`;
-    const order = await createPendingOrder(dbs, customerId, [{ productId: PRODUCT, quantity: 1 }]);
+    const order = await createPendingOrder(stack, customerId, [{ productId: PRODUCT, quantity: 1 }]);
     const list = async () =>
       (await request(app).get(`/api/orders?customerId=${customerId}`).expect(200)).body as {
         content: OrderBody[];
@@ -217,7 +198,7 @@ describe('orders through the cache', () => {
     expect((await list()).content[0]?.status).toBe('PENDING');
     expect((await stats()).hits).toBeGreaterThanOrEqual(hits + 1);
 
-    await recordOrderStatus(dbs.ordersDb, {
+    await recordOrderStatus(stack.ordersDb, {
       orderId: order.id,
       status: 'CANCELLED',
       reason: 'CUSTOMER_REQUEST',
@@ -233,7 +214,7 @@ describe('orders through the cache', () => {
 describe('inventory items through the cache', () => {
   it('PUT through the API is visible at once; a change made elsewhere arrives through CDC', async () => {
     const productId = `${RUN}-item`;
-    await createTestItem(dbs.inventoryDb, productId, 50);
+    await createTestItem(stack.inventoryDb, productId, 50);
     const get = async () =>
       (await request(app).get(`/api/inventory/items/${productId}`).expect(200)).body as {
         availableQuantity: number;
@@ -247,7 +228,7 @@ describe('inventory items through the cache', () => {
     expect(await get()).toMatchObject({ availableQuantity: 40, version: 1 });
 
     // Changed by someone else (the saga, a script): the consumer invalidates and re-warms.
-    await updateItem(dbs.inventoryDb, productId, { productName: 'Renamed by CDC test' });
+    await updateItem(stack.inventoryDb, productId, { productName: 'Renamed by CDC test' });
     await cachedUntil<{ productName: string }>(
       inventoryItemKey(productId),
       'the renamed item to be warmed',

@@ -3,9 +3,9 @@
  * inventory_items arrives on trackops_inventory.public.inventory_items as a Debezium envelope, for
  * the cache consumer.
  */
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { closeTestDbs, createTestDbs, createTestItem, testRunId } from '../support/db';
-import { stackConfig } from '../support/stack-env';
+import { kafka as testKafka } from '../support/signals';
 
 const TOPIC = 'trackops_inventory.public.inventory_items';
 const RUN = testRunId('cdcinv');
@@ -32,11 +32,7 @@ afterAll(async () => {
 });
 
 it('delivers inserts and updates of inventory_items, decimals as strings, keyed by product id', async () => {
-  const kafka = new Kafka({
-    clientId: 'test-cdc-inventory',
-    brokers: stackConfig.KAFKA_BROKERS.split(','),
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = testKafka();
   const groupId = `test-cdc-inventory-${RUN}`;
   const admin = kafka.admin();
   await admin.connect();

@@ -7,7 +7,7 @@
  * joins), so it reads only what this file writes, without racing "latest" against the first write.
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
+import type { Consumer, KafkaMessage } from 'kafkajs';
 import { parseOutboxEvent } from '../../consumers/runtime/outbox-event';
 import { CURRENT_SCHEMA_VERSION, EventType } from '../../domain/events';
 import { releaseStock, reserveStock } from '../../domain/inventory/stock';
@@ -24,6 +24,7 @@ import {
   ordersOutbox,
   testRunId,
 } from '../support/db';
+import { kafka as testKafka } from '../support/signals';
 import { stackConfig } from '../support/stack-env';
 
 const RUN = testRunId('cdcoutbox');
@@ -47,11 +48,7 @@ interface Received {
 }
 
 const dbs = createTestDbs(4);
-const kafka = new Kafka({
-  clientId: 'test-cdc-outbox',
-  brokers: stackConfig.KAFKA_BROKERS.split(','),
-  logLevel: logLevel.NOTHING,
-});
+const kafka = testKafka();
 let consumer: Consumer;
 const received: Received[] = [];
 

@@ -17,13 +17,12 @@ import { WORKFLOW_SIGNALS_CONSUMER } from '../../consumers/workflow-signals';
 import { createOrdersDb, type Order, type OrdersDb } from '../../domain/orders/db';
 import { createTemporalClient } from '../../lib/temporal-client';
 import { orderWorkflowId } from '../../workflows/contract';
+import { readLog, signalGroup } from '../support/child-process';
 import { sleep, terminateSagas, waitFor } from '../support/orders-e2e';
 import {
   kafka as testKafka,
   metricValue,
   processedRows,
-  readLog,
-  signalGroup,
   signalsOf,
   startConsumersProcess,
   startSagaFor,

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import express from 'express';
-import { Partitioners, type Admin, type Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import request from 'supertest';
 import type { ApiDependencies } from '../../api/dependencies';
 import { errorHandler } from '../../api/errors';
@@ -27,6 +27,7 @@ import { closeTestDbs, createPendingOrder, createTestDbs, createTestItem, testRu
 import { http, terminateSagas, waitFor, waitForOrderStatus } from '../support/orders-e2e';
 import {
   kafka as testKafka,
+  partitionOf,
   processedRows,
   runCli,
   signalsOf,
@@ -35,12 +36,7 @@ import {
   type SeenMessage,
 } from '../support/signals';
 import { stackConfig } from '../support/stack-env';
-import {
-  killWorkerGroup,
-  startWorkerProcess,
-  stopWorkerProcess,
-  type WorkerProcess,
-} from '../support/worker-process';
+import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
 const RUN = testRunId('dlq');
 const QUEUE = `orders-dlq-${RUN}`;
@@ -83,7 +79,6 @@ afterAll(async () => {
     if (extraTopics.length > 0) await admin.deleteTopics({ topics: extraTopics }).catch(() => undefined);
     await closeTestDbs(dbs, RUN);
   } finally {
-    for (const worker of workers) killWorkerGroup(worker, 'SIGKILL');
     await Promise.allSettled([
       watcher.stop(),
       producer.disconnect(),
@@ -92,22 +87,6 @@ afterAll(async () => {
     ]);
   }
 }, 60_000);
-
-const partitioner = Partitioners.DefaultPartitioner();
-/** The partition Kafka's default (murmur2) partitioner, Debezium's too, picks for a key. */
-const partitionOf = (key: string) =>
-  partitioner({
-    topic: TOPIC,
-    partitionMetadata: Array.from({ length: PARTITIONS }, (_, partitionId) => ({
-      partitionId,
-      leader: 1,
-      replicas: [1],
-      isr: [1],
-      offlineReplicas: [],
-      partitionErrorCode: 0,
-    })),
-    message: { key, value: null },
-  });
 
 let seq = 0;
 async function orderOnQueue(queue: string, status?: 'CONFIRMED'): Promise<Order> {
@@ -133,12 +112,12 @@ const seenOnce = (what: string, find: () => SeenMessage[], count = 1, timeoutMs 
 it('parks poison messages on the DLQ with their headers, keeps the partition flowing, and replays once fixed', async () => {
   // A: its saga waits on a queue nobody polls yet, so the order stays PENDING.
   const a = await orderOnQueue(QUEUE);
-  const partition = partitionOf(a.id);
+  const partition = partitionOf(TOPIC, a.id, PARTITIONS);
   // B: confirmed, on the same partition, its saga idle (signals are still recorded in its history).
   let b: Order | undefined;
   for (let i = 0; i < 30 && !b; i++) {
     const candidate = await orderOnQueue(IDLE_QUEUE, 'CONFIRMED');
-    if (partitionOf(candidate.id) === partition) b = candidate;
+    if (partitionOf(TOPIC, candidate.id, PARTITIONS) === partition) b = candidate;
   }
   if (!b) throw new Error('no order on the same partition');
 
@@ -287,7 +266,12 @@ it('parks poison messages on the DLQ with their headers, keeps the partition flo
     headers: original!.headers,
   });
   await waitForOrderStatus(a.id, ['SHIPPED'], 60_000);
-  expect(await processedRows(ordersDb, WORKFLOW_SIGNALS_CONSUMER, [aEvent])).toHaveLength(1);
+  // The consumer records the event right after its signal, so the order can be SHIPPED a moment before.
+  const processed = await waitFor('A recorded as processed', async () => {
+    const rows = await processedRows(ordersDb, WORKFLOW_SIGNALS_CONSUMER, [aEvent]);
+    return rows.length > 0 ? rows : undefined;
+  });
+  expect(processed).toHaveLength(1);
   expect((await signalsOf(temporal, orderWorkflowId(a.id), 'advanceStatus')).map((s) => s.arg)).toEqual([
     { newStatus: 'SHIPPED', source: 'carrier' },
   ]);

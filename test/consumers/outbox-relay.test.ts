@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import express from 'express';
-import { Partitioners, type Admin, type Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import request from 'supertest';
 import type { ApiDependencies } from '../../api/dependencies';
 import { errorHandler } from '../../api/errors';
@@ -20,13 +20,14 @@ import { createLogger } from '../../lib/logger';
 import { inventoryContext, ordersContext } from '../../prisma/contexts';
 import { createScratchDatabases, type ScratchDatabases } from '../prisma/scratch-databases';
 import { waitFor } from '../support/orders-e2e';
-import { kafka as testKafka, TopicWatcher } from '../support/signals';
+import { kafka as testKafka, partitionOf, TopicWatcher } from '../support/signals';
 import { stackConfig, uniqueSuffix } from '../support/stack-env';
 
 jest.setTimeout(120_000);
 
 const AGGREGATE = `relaytest-${uniqueSuffix()}`;
 const TOPIC = `trackops.${AGGREGATE}`;
+const PARTITIONS = 3;
 const logger = createLogger('test', 'silent');
 
 let scratch: ScratchDatabases;
@@ -47,7 +48,7 @@ beforeAll(async () => {
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [{ topic: TOPIC, numPartitions: 3, replicationFactor: 1 }],
+    topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 }],
   });
   producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -107,21 +108,6 @@ const settle = async () => {
   await inventoryDb.$executeRawUnsafe('UPDATE outbox SET published_at = now() WHERE published_at IS NULL');
 };
 
-const partitioner = Partitioners.DefaultPartitioner();
-const partitionOf = (key: string) =>
-  partitioner({
-    topic: TOPIC,
-    partitionMetadata: [0, 1, 2].map((partitionId) => ({
-      partitionId,
-      leader: 1,
-      replicas: [1],
-      isr: [1],
-      offlineReplicas: [],
-      partitionErrorCode: 0,
-    })),
-    message: { key, value: null },
-  });
-
 it('publishes a row exactly as the Outbox Event Router would, and marks it published', async () => {
   const aggregateId = `order-${randomUUID()}`;
   const id = await insertRow(ordersDb, {
@@ -143,12 +129,12 @@ it('publishes a row exactly as the Outbox Event Router would, and marks it publi
     eventId: id,
     eventType: 'ORDER_SHIPMENT_EVENT',
     topic: TOPIC,
-    partition: partitionOf(aggregateId),
+    partition: partitionOf(TOPIC, aggregateId, PARTITIONS),
     previouslyPublishedAt: null,
   });
   const [message] = await waitSeen([id]);
   expect(message).toMatchObject({
-    partition: partitionOf(aggregateId),
+    partition: partitionOf(TOPIC, aggregateId, PARTITIONS),
     offset: published!.offset,
     key: aggregateId,
     value: '{"b":1,"aa":[1,2],"ccc":{"x":"y"},"price":"9.90"}',

@@ -6,23 +6,18 @@
  * BACKORDER_EXPIRED at its deadline: that part runs its own worker process on its own task queue,
  * with orders placed through createApp configured with BACKORDER_TIMEOUT=6s.
  */
-import type { Client } from '@temporalio/client';
-import Redis from 'ioredis';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { RESTOCK_SIGNALS_CONSUMER } from '../../consumers/restock-signals';
-import { createInventoryDb, type InventoryDb } from '../../domain/inventory/db';
-import { createOrdersDb, type OrdersDb } from '../../domain/orders/db';
 import { createLogger } from '../../lib/logger';
-import { createTemporalClient } from '../../lib/temporal-client';
 import { orderWorkflowId, type OrderSagaInput, type SagaState } from '../../workflows/contract';
+import { inventoryOutbox, testRunId } from '../support/db';
 import {
+  closeStackClients,
   createProduct,
+  createStackClients,
   http,
   productStock,
-  removeRunRows,
-  runPrefix,
-  terminateSagas,
   testAddress,
   waitFor,
   waitForOrderStatus,
@@ -30,43 +25,17 @@ import {
 } from '../support/orders-e2e';
 import { processedRows, signalsOf } from '../support/signals';
 import { stackConfig } from '../support/stack-env';
-import {
-  killWorkerGroup,
-  startWorkerProcess,
-  stopWorkerProcess,
-  type WorkerProcess,
-} from '../support/worker-process';
+import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
-const RUN = runPrefix('backorder');
+const RUN = testRunId('backorder');
 const QUEUE = `orders-backorder-${RUN}`;
-let ordersDb: OrdersDb;
-let inventoryDb: InventoryDb;
-let temporal: Client;
-let redis: Redis;
-const orderIds: string[] = [];
+const stack = createStackClients();
+const { ordersDb, inventoryDb, temporal, redis } = stack;
 const workers: WorkerProcess[] = [];
 
-beforeAll(async () => {
-  ordersDb = createOrdersDb(stackConfig.ORDERS_DATABASE_URL, 4);
-  inventoryDb = createInventoryDb(stackConfig.INVENTORY_DATABASE_URL, 4);
-  temporal = createTemporalClient(stackConfig.TEMPORAL_ADDRESS, stackConfig.TEMPORAL_NAMESPACE);
-  redis = new Redis(stackConfig.REDIS_URL, { maxRetriesPerRequest: 1 });
-});
-
 afterAll(async () => {
-  try {
-    await terminateSagas(temporal, orderIds);
-    await Promise.allSettled(workers.map((w) => stopWorkerProcess(w, 5000)));
-    await removeRunRows(ordersDb, inventoryDb, RUN);
-  } finally {
-    for (const worker of workers) killWorkerGroup(worker, 'SIGKILL');
-    await Promise.allSettled([
-      ordersDb.$disconnect(),
-      inventoryDb.$disconnect(),
-      temporal.connection.close(),
-    ]);
-    redis.disconnect();
-  }
+  await Promise.allSettled(workers.map((w) => stopWorkerProcess(w, 5000)));
+  await closeStackClients(stack, RUN);
 }, 60_000);
 
 let seq = 0;
@@ -96,9 +65,7 @@ const waitAwaitingRestock = (orderId: string, restockNotes = 0) =>
   );
 
 const restockEventIds = async (productId: string) =>
-  (
-    await inventoryDb.outboxEvent.findMany({ where: { aggregateId: productId, type: 'INVENTORY_RESTOCKED' } })
-  ).map((e) => e.id);
+  (await inventoryOutbox(inventoryDb, productId, 'INVENTORY_RESTOCKED')).map((e) => e.id);
 
 it('confirms a waiting backorder when the product is restocked', async () => {
   const productId = `${RUN}-a`;
@@ -106,7 +73,6 @@ it('confirms a waiting backorder when the product is restocked', async () => {
   const created = await http<OrderBody>('POST', '/api/orders', orderBody(productId, 2));
   expect(created.status).toBe(201);
   const orderId = created.body.id;
-  orderIds.push(orderId);
 
   const waiting = await waitAwaitingRestock(orderId);
   expect(waiting.status).toBe('PENDING');
@@ -137,7 +103,6 @@ it('signals every saga waiting on the product; one that still lacks stock waits 
     const created = await http<OrderBody>('POST', '/api/orders', orderBody(productId, 3));
     expect(created.status).toBe(201);
     ids.push(created.body.id);
-    orderIds.push(created.body.id);
   }
   for (const id of ids) await waitAwaitingRestock(id);
 
@@ -179,7 +144,6 @@ it('cancels with BACKORDER_EXPIRED at the configured deadline when no restock co
   const created = await request(app).post('/api/orders').send(orderBody(productId, 1));
   expect(created.status).toBe(201);
   const orderId = (created.body as OrderBody).id;
-  orderIds.push(orderId);
 
   const handle = temporal.workflow.getHandle(orderWorkflowId(orderId));
   const history = await handle.fetchHistory();

@@ -4,41 +4,31 @@
  * trackops.orders -> the workflow-signals consumer -> the saga's advanceStatus signal, and the saga
  * records SHIPPED and DELIVERED. Each report signals once; a report for a closed saga is acknowledged.
  */
-import type { Client } from '@temporalio/client';
 import { WORKFLOW_SIGNALS_CONSUMER } from '../../consumers/workflow-signals';
-import { createOrdersDb, type OrdersDb } from '../../domain/orders/db';
-import { createTemporalClient } from '../../lib/temporal-client';
 import { orderWorkflowId, sagaStateQuery } from '../../workflows/contract';
+import { orderEvents, ordersOutbox, testRunId } from '../support/db';
 import {
+  closeStackClients,
   createProduct,
+  createStackClients,
   http,
-  runPrefix,
-  terminateSagas,
   testAddress,
   waitFor,
   waitForOrderStatus,
   type OrderBody,
 } from '../support/orders-e2e';
 import { processedRows, signalsOf } from '../support/signals';
-import { stackConfig } from '../support/stack-env';
 
-const RUN = runPrefix('carrierfeed');
+const RUN = testRunId('carrierfeed');
 const product = `${RUN}-p`;
-let ordersDb: OrdersDb;
-let temporal: Client;
-const orderIds: string[] = [];
+const stack = createStackClients();
+const { ordersDb, temporal } = stack;
 
 beforeAll(async () => {
-  ordersDb = createOrdersDb(stackConfig.ORDERS_DATABASE_URL, 4);
-  temporal = createTemporalClient(stackConfig.TEMPORAL_ADDRESS, stackConfig.TEMPORAL_NAMESPACE);
   await createProduct(product, 100, '9.99');
 });
 
-afterAll(async () => {
-  await terminateSagas(temporal, orderIds);
-  await ordersDb.order.deleteMany({ where: { customerId: { startsWith: RUN } } });
-  await Promise.allSettled([ordersDb.$disconnect(), temporal.connection.close()]);
-}, 60_000);
+afterAll(() => closeStackClients(stack, RUN), 60_000);
 
 let seq = 0;
 async function confirmedOrder(): Promise<OrderBody> {
@@ -48,7 +38,6 @@ async function confirmedOrder(): Promise<OrderBody> {
     address: testAddress(),
   });
   expect(created.status).toBe(201);
-  orderIds.push(created.body.id);
   return waitForOrderStatus(created.body.id, ['CONFIRMED'], 60_000);
 }
 
@@ -62,9 +51,7 @@ const report = (orderId: string, status: string, eventId: string) =>
   });
 
 const shipmentEventIds = async (orderId: string) =>
-  (
-    await ordersDb.outboxEvent.findMany({ where: { aggregateId: orderId, type: 'ORDER_SHIPMENT_EVENT' } })
-  ).map((row) => row.id);
+  (await ordersOutbox(ordersDb, orderId, 'ORDER_SHIPMENT_EVENT')).map((row) => row.id);
 
 const waitProcessed = (orderId: string, count: number) =>
   waitFor(
@@ -102,10 +89,7 @@ it('moves a confirmed order to SHIPPED and DELIVERED on carrier reports, one sig
     { newStatus: 'SHIPPED', source: 'carrier' },
     { newStatus: 'DELIVERED', source: 'carrier' },
   ]);
-  const audit = await ordersDb.orderEvent.findMany({
-    where: { orderId: order.id },
-    orderBy: { occurredAt: 'asc' },
-  });
+  const audit = await orderEvents(ordersDb, order.id);
   expect(audit.map((e) => [e.toStatus, (e.details as { source?: string } | null)?.source])).toEqual([
     ['PENDING', 'api'],
     ['CONFIRMED', 'saga'],
@@ -129,10 +113,7 @@ it('implies SHIPPED when the carrier reports a delivery of an order not shipped 
     { newStatus: 'SHIPPED', source: 'carrier' },
     { newStatus: 'DELIVERED', source: 'carrier' },
   ]);
-  const audit = await ordersDb.orderEvent.findMany({
-    where: { orderId: order.id },
-    orderBy: { occurredAt: 'asc' },
-  });
+  const audit = await orderEvents(ordersDb, order.id);
   expect(audit.map((e) => e.toStatus)).toEqual(['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED']);
 }, 120_000);
 

@@ -3,20 +3,15 @@
  * API on 127.0.0.1:${API_PORT}, the stack's saga worker on task queue `orders`, the simulated payment
  * provider's Redis ledger, and the audit trail and outbox in the orders database.
  */
-import type { Client } from '@temporalio/client';
-import Redis from 'ioredis';
-import { createInventoryDb, type InventoryDb } from '../../domain/inventory/db';
-import { createOrdersDb, type OrdersDb } from '../../domain/orders/db';
-import { createTemporalClient } from '../../lib/temporal-client';
 import type { SagaState } from '../../workflows/contract';
+import { inventoryOutbox, orderEvents, testRunId } from '../support/db';
 import {
+  closeStackClients,
   createProduct,
+  createStackClients,
   http,
   ledgerByOrder,
   productStock,
-  removeRunRows,
-  runPrefix,
-  terminateSagas,
   testAddress,
   waitFor,
   waitForOrderStatus,
@@ -24,40 +19,21 @@ import {
 } from '../support/orders-e2e';
 import { stackConfig } from '../support/stack-env';
 
-const RUN = runPrefix('e2elife');
+const RUN = testRunId('e2elife');
 let seq = 0;
 const newId = (label: string) => `${RUN}-${label}-${++seq}`;
 
-let ordersDb: OrdersDb;
-let inventoryDb: InventoryDb;
-let redis: Redis;
-let temporal: Client;
-const createdOrders: string[] = [];
+const stack = createStackClients();
+const { ordersDb, inventoryDb, redis } = stack;
 
 beforeAll(async () => {
   const health = await http('GET', '/health').catch((error: unknown) => {
     throw new Error(`no API at ${stackConfig.API_PORT} (run \`bin/trackops stack up\`): ${String(error)}`);
   });
   expect(health.status).toBe(200);
-  ordersDb = createOrdersDb(stackConfig.ORDERS_DATABASE_URL, 4);
-  inventoryDb = createInventoryDb(stackConfig.INVENTORY_DATABASE_URL, 2);
-  redis = new Redis(stackConfig.REDIS_URL, { maxRetriesPerRequest: 1 });
-  temporal = createTemporalClient(stackConfig.TEMPORAL_ADDRESS, stackConfig.TEMPORAL_NAMESPACE);
 }, 30_000);
 
-afterAll(async () => {
-  try {
-    await terminateSagas(temporal, createdOrders);
-    await removeRunRows(ordersDb, inventoryDb, RUN);
-  } finally {
-    await Promise.allSettled([
-      ordersDb.$disconnect(),
-      inventoryDb.$disconnect(),
-      temporal.connection.close(),
-    ]);
-    redis.disconnect();
-  }
-}, 60_000);
+afterAll(() => closeStackClients(stack, RUN), 60_000);
 
 async function placeOrder(productId: string, quantity: number, paymentMethod?: string): Promise<OrderBody> {
   const response = await http<OrderBody>('POST', '/api/orders', {
@@ -70,7 +46,6 @@ async function placeOrder(productId: string, quantity: number, paymentMethod?: s
     throw new Error(`POST /api/orders answered ${response.status}: ${JSON.stringify(response.body)}`);
   }
   expect(response.body.status).toBe('PENDING');
-  createdOrders.push(response.body.id);
   return response.body;
 }
 
@@ -90,7 +65,7 @@ const sagaState = async (orderId: string) => {
  * row, and one orders outbox row carrying the same status, in the same order.
  */
 async function expectAuditTrail(orderId: string, statuses: string[], outboxTypes: string[]) {
-  const events = await ordersDb.orderEvent.findMany({ where: { orderId }, orderBy: { occurredAt: 'asc' } });
+  const events = await orderEvents(ordersDb, orderId);
   expect(events.map((e) => e.toStatus)).toEqual(statuses);
   expect(events.map((e) => e.fromStatus)).toEqual([null, ...statuses.slice(0, -1)]);
   const outbox = await ordersDb.outboxEvent.findMany({
@@ -244,7 +219,7 @@ describe('order lifecycle against the running stack', () => {
       ['ORDER_CREATED', 'ORDER_CANCELLED'],
     );
     expect(events.at(-1)?.reason).toBe('OUT_OF_STOCK');
-    const reservationEvents = await inventoryDb.outboxEvent.findMany({ where: { aggregateId: placed.id } });
+    const reservationEvents = await inventoryOutbox(inventoryDb, placed.id);
     expect(reservationEvents.map((e) => e.type)).toEqual(['INVENTORY_RESERVATION_FAILED']);
   }, 60_000);
 
@@ -274,10 +249,7 @@ describe('order lifecycle against the running stack', () => {
       ['ORDER_CREATED', 'ORDER_CANCELLED'],
     );
     expect(events.at(-1)?.reason).toBe('PAYMENT_DECLINED');
-    const inventoryEvents = await inventoryDb.outboxEvent.findMany({
-      where: { aggregateId: placed.id },
-      orderBy: { occurredAt: 'asc' },
-    });
+    const inventoryEvents = await inventoryOutbox(inventoryDb, placed.id);
     expect(inventoryEvents.map((e) => e.type)).toEqual(['INVENTORY_RESERVED', 'INVENTORY_RELEASED']);
   }, 60_000);
 });

@@ -4,60 +4,29 @@
  * worker must confirm exactly 20 and cancel the rest as OUT_OF_STOCK, with every confirmed order
  * charged exactly once at the (simulated) provider.
  */
-import type { Client } from '@temporalio/client';
-import Redis from 'ioredis';
-import { createInventoryDb, type InventoryDb } from '../../domain/inventory/db';
-import { createOrdersDb, type OrdersDb } from '../../domain/orders/db';
-import { createTemporalClient } from '../../lib/temporal-client';
+import { testRunId } from '../support/db';
 import {
+  closeStackClients,
   createProduct,
+  createStackClients,
   http,
   ledgerByOrder,
   orderRows,
   productStock,
-  removeRunRows,
-  runPrefix,
   sleep,
-  terminateSagas,
   testAddress,
   waitFor,
   type OrderBody,
 } from '../support/orders-e2e';
-import { stackConfig } from '../support/stack-env';
 
-const RUN = runPrefix('e2erace');
+const RUN = testRunId('e2erace');
 const ORDERS = 200;
 const UNITS = 20;
 
-let ordersDb: OrdersDb;
-let inventoryDb: InventoryDb;
-let redis: Redis;
-let temporal: Client;
+const stack = createStackClients();
+const { ordersDb, inventoryDb, redis } = stack;
 
-beforeAll(() => {
-  ordersDb = createOrdersDb(stackConfig.ORDERS_DATABASE_URL, 4);
-  inventoryDb = createInventoryDb(stackConfig.INVENTORY_DATABASE_URL, 2);
-  redis = new Redis(stackConfig.REDIS_URL, { maxRetriesPerRequest: 1 });
-  temporal = createTemporalClient(stackConfig.TEMPORAL_ADDRESS, stackConfig.TEMPORAL_NAMESPACE);
-});
-
-afterAll(async () => {
-  try {
-    const mine = await orderRows(ordersDb, RUN);
-    await terminateSagas(
-      temporal,
-      mine.map((o) => o.id),
-    );
-    await removeRunRows(ordersDb, inventoryDb, RUN);
-  } finally {
-    await Promise.allSettled([
-      ordersDb.$disconnect(),
-      inventoryDb.$disconnect(),
-      temporal.connection.close(),
-    ]);
-    redis.disconnect();
-  }
-}, 120_000);
+afterAll(() => closeStackClients(stack, RUN), 120_000);
 
 const productId = `${RUN}-last-units`;
 const idempotencyKey = (i: number) => `${RUN}-key-${i}`;

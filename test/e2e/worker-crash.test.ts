@@ -5,41 +5,26 @@
  * order was charged exactly once and the stock adds up. Needs the stack's Postgres, Redis and
  * Temporal (`bin/trackops stack up`).
  */
-import type { Client } from '@temporalio/client';
-import Redis from 'ioredis';
-import { createInventoryDb, type InventoryDb } from '../../domain/inventory/db';
 import { createOrder } from '../../domain/orders/create-order';
-import { createOrdersDb, type Order, type OrdersDb } from '../../domain/orders/db';
-import { createTemporalClient } from '../../lib/temporal-client';
+import type { Order } from '../../domain/orders/db';
+import { orderWorkflowId, sagaStateQuery } from '../../workflows/contract';
+import { signalGroup } from '../support/child-process';
+import { inventoryOutbox, orderEvents, ordersOutbox, testRunId } from '../support/db';
 import {
-  CustomerIdKey,
-  OrderIdKey,
-  OrderStatusKey,
-  orderWorkflowId,
-  sagaStateQuery,
-  type OrderSagaInput,
-} from '../../workflows/contract';
-import {
+  closeStackClients,
   createProduct,
+  createStackClients,
   ledgerByOrder,
   orderRows,
   productStock,
-  removeRunRows,
-  runPrefix,
   sleep,
-  terminateSagas,
   testAddress,
   waitFor,
 } from '../support/orders-e2e';
-import { stackConfig } from '../support/stack-env';
-import {
-  killWorkerGroup,
-  startWorkerProcess,
-  stopWorkerProcess,
-  type WorkerProcess,
-} from '../support/worker-process';
+import { startSagaFor } from '../support/signals';
+import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
-const RUN = runPrefix('e2ecrash');
+const RUN = testRunId('e2ecrash');
 const QUEUE = `orders-crash-${RUN}`;
 const SAGAS = 10;
 const QUANTITY = 2;
@@ -47,38 +32,17 @@ const START_STOCK = 100;
 const productId = `${RUN}-p`;
 const workerEnv = { PAYMENT_LATENCY_MS: '1500' };
 
-let ordersDb: OrdersDb;
-let inventoryDb: InventoryDb;
-let redis: Redis;
-let temporal: Client;
+const stack = createStackClients(10);
+const { ordersDb, inventoryDb, redis, temporal } = stack;
 const workers: WorkerProcess[] = [];
-const orders: Order[] = [];
 
 beforeAll(async () => {
-  ordersDb = createOrdersDb(stackConfig.ORDERS_DATABASE_URL, 10);
-  inventoryDb = createInventoryDb(stackConfig.INVENTORY_DATABASE_URL, 4);
-  redis = new Redis(stackConfig.REDIS_URL, { maxRetriesPerRequest: 1 });
-  temporal = createTemporalClient(stackConfig.TEMPORAL_ADDRESS, stackConfig.TEMPORAL_NAMESPACE);
   await createProduct(productId, START_STOCK, '30.00');
 }, 30_000);
 
 afterAll(async () => {
-  try {
-    await terminateSagas(
-      temporal,
-      orders.map((o) => o.id),
-    );
-    await Promise.allSettled(workers.map((w) => stopWorkerProcess(w, 5_000)));
-    await removeRunRows(ordersDb, inventoryDb, RUN);
-  } finally {
-    for (const worker of workers) killWorkerGroup(worker, 'SIGKILL');
-    await Promise.allSettled([
-      ordersDb.$disconnect(),
-      inventoryDb.$disconnect(),
-      temporal.connection.close(),
-    ]);
-    redis.disconnect();
-  }
+  await Promise.allSettled(workers.map((w) => stopWorkerProcess(w, 5_000)));
+  await closeStackClients(stack, RUN);
 }, 60_000);
 
 /** A PENDING order made by the domain's createOrder, whose saga starts on this test's queue. */
@@ -91,27 +55,13 @@ async function orderWithSaga(index: number): Promise<Order> {
       items: [{ productId, quantity: QUANTITY }],
       address: testAddress(),
     },
-    async (order, items) => {
-      const input: OrderSagaInput = {
-        orderId: order.id,
-        customerId: order.customerId,
-        items: items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
-        totalAmount: order.totalAmount.toFixed(2),
-        currency: order.currency,
-        paymentMethod: 'tok_visa',
-        allowBackorder: false,
-      };
-      await temporal.workflow.start('orderSaga', {
-        taskQueue: QUEUE,
-        workflowId: orderWorkflowId(order.id),
-        args: [input],
-        typedSearchAttributes: [
-          { key: OrderIdKey, value: order.id },
-          { key: CustomerIdKey, value: order.customerId },
-          { key: OrderStatusKey, value: 'PENDING' },
-        ],
-      });
-    },
+    (order, items) =>
+      startSagaFor(
+        temporal,
+        order,
+        QUEUE,
+        items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
+      ),
   );
   return created.order;
 }
@@ -121,6 +71,7 @@ it('completes every saga exactly once after the worker is killed mid-payment', a
   workers.push(first);
 
   // Staggered starts, so at the kill some sagas are authorising and some capturing.
+  const orders: Order[] = [];
   for (let i = 0; i < SAGAS; i++) {
     orders.push(await orderWithSaga(i));
     await sleep(250);
@@ -133,7 +84,7 @@ it('completes every saga exactly once after the worker is killed mid-payment', a
     async () => ((await ordersDb.payment.count({ where: { orderId: { in: ids } } })) > 0 ? true : undefined),
     { timeoutMs: 60_000, intervalMs: 50 },
   );
-  killWorkerGroup(first, 'SIGKILL');
+  signalGroup(first, 'SIGKILL');
   expect(await first.exited).toBe('SIGKILL');
   const atKill = await orderRows(ordersDb, RUN);
   const paymentsAtKill = await ordersDb.payment.findMany({ where: { orderId: { in: ids } } });
@@ -214,19 +165,13 @@ it('completes every saga exactly once after the worker is killed mid-payment', a
 
   // Retried activities wrote their audit rows and events once.
   for (const id of ids) {
-    const events = await ordersDb.orderEvent.findMany({
-      where: { orderId: id },
-      orderBy: { occurredAt: 'asc' },
-    });
+    const events = await orderEvents(ordersDb, id);
     expect(events.map((e) => e.toStatus)).toEqual(['PENDING', 'CONFIRMED']);
-    const outbox = await ordersDb.outboxEvent.findMany({
-      where: { aggregateId: id },
-      orderBy: { occurredAt: 'asc' },
-    });
+    const outbox = await ordersOutbox(ordersDb, id);
     expect(outbox.map((o) => o.type).sort()).toEqual(
       ['ORDER_CREATED', 'ORDER_CONFIRMED', 'PAYMENT_AUTHORIZED', 'PAYMENT_CAPTURED'].sort(),
     );
-    const inventoryEvents = await inventoryDb.outboxEvent.findMany({ where: { aggregateId: id } });
+    const inventoryEvents = await inventoryOutbox(inventoryDb, id);
     expect(inventoryEvents.map((e) => e.type).sort()).toEqual(['INVENTORY_COMMITTED', 'INVENTORY_RESERVED']);
   }
 }, 300_000);

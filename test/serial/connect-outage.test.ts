@@ -12,26 +12,22 @@
  * each event is on Kafka twice, and applied once. The outage part uses neither the stack's API
  * nor its consumers process.
  */
-import type { Client } from '@temporalio/client';
-import Redis from 'ioredis';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { RESTOCK_SIGNALS_CONSUMER } from '../../consumers/restock-signals';
 import { WORKFLOW_SIGNALS_CONSUMER } from '../../consumers/workflow-signals';
 import { updateItem } from '../../domain/inventory/catalog';
-import { createInventoryDb, type InventoryDb } from '../../domain/inventory/db';
 import { createOrder } from '../../domain/orders/create-order';
-import { createOrdersDb, type OrdersDb } from '../../domain/orders/db';
 import { createLogger } from '../../lib/logger';
-import { createTemporalClient } from '../../lib/temporal-client';
 import { ORDERS_TASK_QUEUE, orderWorkflowId } from '../../workflows/contract';
+import { signalGroup } from '../support/child-process';
+import { testRunId } from '../support/db';
 import {
+  closeStackClients,
   createProduct,
+  createStackClients,
   http,
-  removeRunRows,
-  runPrefix,
   sleep,
-  terminateSagas,
   testAddress,
   waitFor,
   waitForOrderStatus,
@@ -40,7 +36,6 @@ import {
 import {
   processedRows,
   runCli,
-  signalGroup,
   signalsOf,
   startConsumersProcess,
   startSagaFor,
@@ -49,39 +44,19 @@ import {
 } from '../support/signals';
 import { stackConfig } from '../support/stack-env';
 
-const RUN = runPrefix('outage');
+const RUN = testRunId('outage');
 const OUTBOX_TOPICS = ['trackops.orders', 'trackops.inventory', 'trackops.payments'];
 
-let ordersDb: OrdersDb;
-let inventoryDb: InventoryDb;
-let temporal: Client;
-let redis: Redis;
+const stack = createStackClients(6);
+const { ordersDb, inventoryDb, temporal, redis } = stack;
 let watcher: TopicWatcher | undefined;
 let relayProcess: ConsumersProcess | undefined;
-const orderIds: string[] = [];
 
 describe('Kafka Connect outage', () => {
-  beforeAll(async () => {
-    ordersDb = createOrdersDb(stackConfig.ORDERS_DATABASE_URL, 6);
-    inventoryDb = createInventoryDb(stackConfig.INVENTORY_DATABASE_URL, 4);
-    temporal = createTemporalClient(stackConfig.TEMPORAL_ADDRESS, stackConfig.TEMPORAL_NAMESPACE);
-    redis = new Redis(stackConfig.REDIS_URL, { maxRetriesPerRequest: 1 });
-  });
-
   afterAll(async () => {
-    try {
-      if (relayProcess) signalGroup(relayProcess, 'SIGKILL');
-      await terminateSagas(temporal, orderIds);
-      await removeRunRows(ordersDb, inventoryDb, RUN);
-    } finally {
-      await Promise.allSettled([
-        watcher?.stop(),
-        ordersDb.$disconnect(),
-        inventoryDb.$disconnect(),
-        temporal.connection.close(),
-      ]);
-      redis.disconnect();
-    }
+    if (relayProcess) signalGroup(relayProcess, 'SIGKILL');
+    await watcher?.stop().catch(() => undefined);
+    await closeStackClients(stack, RUN);
   }, 60_000);
 
   const connectorsRunning = async () => {
@@ -104,7 +79,6 @@ describe('Kafka Connect outage', () => {
       allowBackorder,
     });
     expect(created.status).toBe(201);
-    orderIds.push(created.body.id);
     return created.body;
   };
 
@@ -157,7 +131,6 @@ describe('Kafka Connect outage', () => {
           (created) => startSagaFor(temporal, created, ORDERS_TASK_QUEUE, items),
         );
         written.push(order.id);
-        orderIds.push(order.id);
       }
       for (const id of written) await dbStatus(id, 'CONFIRMED');
       for (const [i, order] of confirmed.entries()) {

@@ -9,33 +9,21 @@
 import Redis from 'ioredis';
 import { inventoryItemKey } from '../../api/cache/keys';
 import { updateItem } from '../../domain/inventory/catalog';
-import { createInventoryDb, type InventoryDb } from '../../domain/inventory/db';
-import { createTestItem } from '../support/db';
-import { removeRunRows, runPrefix, sleep, waitFor } from '../support/orders-e2e';
+import { closeTestDbs, createTestDbs, createTestItem, testRunId } from '../support/db';
+import { sleep, waitFor } from '../support/orders-e2e';
 import { runCli } from '../support/signals';
 import { stackConfig } from '../support/stack-env';
-import { createOrdersDb, type OrdersDb } from '../../domain/orders/db';
 
-const RUN = runPrefix('kafkarestart');
+const RUN = testRunId('kafkarestart');
 const consumersHealth = `http://127.0.0.1:${stackConfig.CONSUMERS_METRICS_PORT}/health`;
 
-let ordersDb: OrdersDb;
-let inventoryDb: InventoryDb;
-let redis: Redis;
-
-beforeAll(() => {
-  ordersDb = createOrdersDb(stackConfig.ORDERS_DATABASE_URL, 2);
-  inventoryDb = createInventoryDb(stackConfig.INVENTORY_DATABASE_URL, 2);
-  redis = new Redis(stackConfig.REDIS_URL, { maxRetriesPerRequest: 1 });
-});
+const dbs = createTestDbs(2);
+const { inventoryDb } = dbs;
+const redis = new Redis(stackConfig.REDIS_URL, { maxRetriesPerRequest: 1 });
 
 afterAll(async () => {
-  try {
-    await removeRunRows(ordersDb, inventoryDb, RUN);
-  } finally {
-    await Promise.allSettled([ordersDb.$disconnect(), inventoryDb.$disconnect()]);
-    redis.disconnect();
-  }
+  redis.disconnect();
+  await closeTestDbs(dbs, RUN);
 });
 
 const live = async () => (await fetch(consumersHealth).catch(() => undefined))?.status === 200;

@@ -27,16 +27,25 @@ export function createTestDbs(poolSize = 10): TestDbs {
 }
 
 /**
- * Removes what a run created: its orders (with their items, payments and events, by cascade) by
+ * Removes a run's rows: its orders (with their items, payments and events, by cascade) by
  * customer-id prefix, and its reservations and items by product-id prefix. Outbox rows stay: they
- * are an append-only log that CDC may already have read. Then disconnects.
+ * are an append-only log that CDC may already have read.
  */
-export async function closeTestDbs({ ordersDb, inventoryDb }: TestDbs, runId: string): Promise<void> {
+export async function removeRunRows(
+  ordersDb: OrdersDb,
+  inventoryDb: InventoryDb,
+  runId: string,
+): Promise<void> {
   const mine = { startsWith: runId };
+  await ordersDb.order.deleteMany({ where: { customerId: mine } });
+  await inventoryDb.inventoryReservation.deleteMany({ where: { productId: mine } });
+  await inventoryDb.inventoryItem.deleteMany({ where: { productId: mine } });
+}
+
+/** Removes what a run created (see removeRunRows), then disconnects. */
+export async function closeTestDbs({ ordersDb, inventoryDb }: TestDbs, runId: string): Promise<void> {
   try {
-    await ordersDb.order.deleteMany({ where: { customerId: mine } });
-    await inventoryDb.inventoryReservation.deleteMany({ where: { productId: mine } });
-    await inventoryDb.inventoryItem.deleteMany({ where: { productId: mine } });
+    await removeRunRows(ordersDb, inventoryDb, runId);
   } finally {
     await Promise.allSettled([ordersDb.$disconnect(), inventoryDb.$disconnect()]);
   }
@@ -61,7 +70,7 @@ export async function createTestItem(
   });
 }
 
-export interface StockLevels {
+interface StockLevels {
   available: number;
   reserved: number;
   sold: number;
@@ -108,4 +117,9 @@ export function ordersOutbox(ordersDb: OrdersDb, aggregateId: string, type?: str
     where: { aggregateId, ...(type ? { type } : {}) },
     orderBy: { occurredAt: 'asc' },
   });
+}
+
+/** The audit rows (order_events) of one order, oldest first. */
+export function orderEvents(ordersDb: OrdersDb, orderId: string) {
+  return ordersDb.orderEvent.findMany({ where: { orderId }, orderBy: { occurredAt: 'asc' } });
 }

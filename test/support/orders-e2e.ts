@@ -3,22 +3,19 @@
  * the API, polling until asynchronous state settles, the simulated payment provider's Redis ledger,
  * and cleanup of the sagas and rows a run created.
  */
-import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type Redis from 'ioredis';
-import type { InventoryDb } from '../../domain/inventory/db';
+import Redis from 'ioredis';
+import type { FieldError } from '../../api/errors';
 import type { OrdersDb } from '../../domain/orders/db';
+import { createTemporalClient } from '../../lib/temporal-client';
 import { orderWorkflowId } from '../../workflows/contract';
+import { createTestDbs, removeRunRows, type TestDbs } from './db';
 import { stackConfig } from './stack-env';
 
-export const API_BASE = `http://127.0.0.1:${stackConfig.API_PORT}`;
+const API_BASE = `http://127.0.0.1:${stackConfig.API_PORT}`;
 
 /** Key prefix of the simulated provider's ledger (see activities/payments/simulated-provider.ts). */
-export const LEDGER_PREFIX = 'paysim:payment:';
-
-/** A run prefix usable in product ids (letters, digits, _ and -) and customer ids. */
-export const runPrefix = (label: string) =>
-  `${label}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+const LEDGER_PREFIX = 'paysim:payment:';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -55,6 +52,16 @@ export async function http<T = unknown>(
     parsed = JSON.parse(text);
   }
   return { status: response.status, headers: response.headers, body: parsed as T };
+}
+
+/** The body of every error answer (api/errors.ts). */
+export interface ErrorBody {
+  status: number;
+  error: string;
+  message: string;
+  path: string;
+  timestamp: string;
+  validationErrors?: FieldError[];
 }
 
 export interface OrderBody {
@@ -197,25 +204,50 @@ export async function terminateSagas(client: Client, orderIds: Iterable<string>)
   );
 }
 
-/**
- * Removes a run's rows: orders (items, payments and events by cascade) by customer-id prefix, and
- * reservations and items by product-id prefix. Outbox rows stay (append-only, CDC may have read them).
- */
-export async function removeRunRows(
-  ordersDb: OrdersDb,
-  inventoryDb: InventoryDb,
-  prefix: string,
-): Promise<void> {
-  const mine = { startsWith: prefix };
-  await ordersDb.order.deleteMany({ where: { customerId: mine } });
-  await inventoryDb.inventoryReservation.deleteMany({ where: { productId: mine } });
-  await inventoryDb.inventoryItem.deleteMany({ where: { productId: mine } });
-}
-
 /** The status of each order, from the orders database. */
 export async function orderRows(ordersDb: OrdersDb, customerPrefix: string) {
   return ordersDb.order.findMany({
     where: { customerId: { startsWith: customerPrefix } },
     select: { id: true, customerId: true, status: true, cancellationReason: true },
   });
+}
+
+/** Clients of the running stack for a test file: both databases, Temporal and Redis. */
+export interface StackClients extends TestDbs {
+  temporal: Client;
+  redis: Redis;
+}
+
+/** Creates the clients; close them with `closeStackClients` in afterAll. */
+export function createStackClients(poolSize = 4): StackClients {
+  return {
+    ...createTestDbs(poolSize),
+    temporal: createTemporalClient(stackConfig.TEMPORAL_ADDRESS, stackConfig.TEMPORAL_NAMESPACE),
+    redis: new Redis(stackConfig.REDIS_URL, { maxRetriesPerRequest: 1 }),
+  };
+}
+
+/**
+ * Ends a run: terminates the still running sagas of its orders (found by customer-id prefix),
+ * removes its rows (see removeRunRows) and closes the clients.
+ */
+export async function closeStackClients(
+  { ordersDb, inventoryDb, temporal, redis }: StackClients,
+  runId: string,
+): Promise<void> {
+  try {
+    const orders = await orderRows(ordersDb, runId);
+    await terminateSagas(
+      temporal,
+      orders.map((o) => o.id),
+    );
+    await removeRunRows(ordersDb, inventoryDb, runId);
+  } finally {
+    await Promise.allSettled([
+      ordersDb.$disconnect(),
+      inventoryDb.$disconnect(),
+      temporal.connection.close(),
+    ]);
+    redis.disconnect();
+  }
 }

@@ -1,26 +1,19 @@
 /**
  * Helpers for the signalling consumers, DLQ and relay tests: what a workflow's history says it was
- * signalled, processed_events rows, a Kafka topic watcher, sagas started on a task queue of the
- * test's own, and the consumers process run as a child of a test.
+ * signalled, processed_events rows, a Kafka topic watcher and partitioner, sagas started on a task
+ * queue of the test's own, the consumers process run as a child of a test, and the CLI.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type IHeaders, type KafkaMessage } from 'kafkajs';
+import { SagaClient } from '../../api/saga-client';
 import type { Order, OrdersDb } from '../../domain/orders/db';
-import {
-  CustomerIdKey,
-  OrderIdKey,
-  OrderStatusKey,
-  orderWorkflowId,
-  type OrderSagaInput,
-} from '../../workflows/contract';
+import type { OrderSagaInput } from '../../workflows/contract';
+import { startNodeProcess, type NodeProcess } from './child-process';
 import { sleep } from './orders-e2e';
 import { stackConfig, uniqueSuffix } from './stack-env';
-import { freePort } from './worker-process';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -63,8 +56,9 @@ export async function processedRows(db: OrdersDb, consumer: string, eventIds: st
 }
 
 /**
- * Starts an order's saga on `taskQueue`. With a queue no worker polls, the workflow stays running
- * at its first task: signals are still recorded in its history, which is what consumer tests count.
+ * Starts an order's saga on `taskQueue`, as the API does. With a queue no worker polls, the
+ * workflow stays running at its first task: signals are still recorded in its history, which is
+ * what consumer tests count.
  */
 export async function startSagaFor(
   temporal: Client,
@@ -73,7 +67,7 @@ export async function startSagaFor(
   items: { productId: string; quantity: number }[],
   extra: Partial<OrderSagaInput> = {},
 ): Promise<void> {
-  const input: OrderSagaInput = {
+  await new SagaClient(temporal, taskQueue).start({
     orderId: order.id,
     customerId: order.customerId,
     items,
@@ -82,25 +76,35 @@ export async function startSagaFor(
     paymentMethod: 'tok_visa',
     allowBackorder: order.allowBackorder,
     ...extra,
-  };
-  await temporal.workflow.start('orderSaga', {
-    taskQueue,
-    workflowId: orderWorkflowId(order.id),
-    args: [input],
-    typedSearchAttributes: [
-      { key: OrderIdKey, value: order.id },
-      { key: CustomerIdKey, value: order.customerId },
-      { key: OrderStatusKey, value: 'PENDING' },
-    ],
   });
 }
 
 /** A header as text; a null-valued one (Debezium's NULL column) reads as absent. */
-export const headerText = (headers: IHeaders | undefined, name: string): string | undefined => {
+const headerText = (headers: IHeaders | undefined, name: string): string | undefined => {
   const value = headers?.[name] as IHeaders[string] | null;
   const first = Array.isArray(value) ? value[0] : value;
   return first === null ? undefined : first?.toString();
 };
+
+const defaultPartitioner = Partitioners.DefaultPartitioner();
+
+/**
+ * The partition Kafka's default (murmur2) partitioner, Debezium's too, picks for a key on a topic
+ * of `partitions` partitions.
+ */
+export const partitionOf = (topic: string, key: string, partitions: number): number =>
+  defaultPartitioner({
+    topic,
+    partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 1,
+      replicas: [1],
+      isr: [1],
+      offlineReplicas: [],
+      partitionErrorCode: 0,
+    })),
+    message: { key, value: null },
+  });
 
 export interface SeenMessage {
   topic: string;
@@ -159,93 +163,25 @@ export class TopicWatcher {
   }
 }
 
-export interface ConsumersProcess {
-  child: ChildProcess;
-  pid: number;
-  metricsPort: number;
-  logFile: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const logTail = (file: string) => {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
-  } catch {
-    return '(no log)';
-  }
-};
+export type ConsumersProcess = NodeProcess;
 
 /**
- * Runs the real consumers process (`node --import tsx consumers/main.ts`) with its metrics on a
- * free port, in a process group of its own, and waits until /health answers (every consumer group
- * joined). It joins the same consumer groups as the stack's consumers process.
+ * Runs the real consumers process (`node --import tsx consumers/main.ts`) and waits until /health
+ * answers (every consumer group joined). It joins the same consumer groups as the stack's
+ * consumers process.
  */
-export async function startConsumersProcess(
+export function startConsumersProcess(
   label: string,
   env: Record<string, string> = {},
   readyTimeoutMs = 90_000,
 ): Promise<ConsumersProcess> {
-  const metricsPort = await freePort();
-  const logFile = path.join(os.tmpdir(), `trackops-${label}-${process.pid}-${metricsPort}.log`);
-  const log = fs.openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'consumers', 'main.ts')], {
-    cwd: repoRoot,
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      ORDERS_DATABASE_URL: stackConfig.ORDERS_DATABASE_URL,
-      INVENTORY_DATABASE_URL: stackConfig.INVENTORY_DATABASE_URL,
-      REDIS_URL: stackConfig.REDIS_URL,
-      KAFKA_BROKERS: stackConfig.KAFKA_BROKERS,
-      TEMPORAL_ADDRESS: stackConfig.TEMPORAL_ADDRESS,
-      TEMPORAL_NAMESPACE: stackConfig.TEMPORAL_NAMESPACE,
-      CONSUMERS_METRICS_PORT: String(metricsPort),
-      ...env,
-    },
+  return startNodeProcess({
+    entry: 'consumers/main.ts',
+    label,
+    metricsPortVariable: 'CONSUMERS_METRICS_PORT',
+    env: { LOG_LEVEL: 'info', KAFKA_BROKERS: stackConfig.KAFKA_BROKERS, ...env },
+    readyTimeoutMs,
   });
-  fs.closeSync(log);
-  if (child.pid === undefined) throw new Error('consumers process did not start');
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-  let gone = false;
-  void exited.then(() => {
-    gone = true;
-  });
-  const proc: ConsumersProcess = { child, pid: child.pid, metricsPort, logFile, exited };
-  const deadline = Date.now() + readyTimeoutMs;
-  for (;;) {
-    if (gone) throw new Error(`consumers process exited before becoming ready:\n${logTail(logFile)}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${metricsPort}/health`, {
-        signal: AbortSignal.timeout(1000),
-      });
-      if (response.ok) return proc;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      signalGroup(proc, 'SIGKILL');
-      throw new Error(`consumers process not ready after ${readyTimeoutMs} ms:\n${logTail(logFile)}`);
-    }
-    await sleep(250);
-  }
-}
-
-/** Signals the process group; one that is already gone is fine. */
-export function signalGroup(proc: ConsumersProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-proc.pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
-}
-
-export function readLog(proc: ConsumersProcess): string {
-  return fs.readFileSync(proc.logFile, 'utf8');
 }
 
 /** A counter of the process's /metrics, summed over the label sets that contain `labels`. */

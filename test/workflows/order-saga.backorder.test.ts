@@ -2,12 +2,14 @@
  * Backorders: a saga allowed to wait for stock parks on a restock signal until its deadline.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType, cancelUpdate, restockSignal } from '../../workflows/contract';
+import { FailureType, restockSignal } from '../../workflows/contract';
 import { FakeOrderSystem } from './support/fake-order-activities';
 import {
   PRODUCT_A,
   PRODUCT_B,
+  cancelledResult,
   expectNothingHeld,
+  requestCancel,
   sagaInput,
   sagaState,
   timelineOf,
@@ -64,11 +66,7 @@ describe('order saga: backorders', () => {
     const input = backorderInput();
 
     await withSaga(context(), fake, input, async (handle) => {
-      await expect(handle.result()).resolves.toEqual({
-        orderId: input.orderId,
-        status: 'CANCELLED',
-        cancellationReason: 'BACKORDER_EXPIRED',
-      });
+      await expect(handle.result()).resolves.toEqual(cancelledResult(input.orderId, 'BACKORDER_EXPIRED'));
       expect(fake.callLabels).toEqual([
         'reserveInventory',
         'releaseInventory',
@@ -146,12 +144,8 @@ describe('order saga: backorders', () => {
 
     await withSaga(context(), fake, input, async (handle) => {
       await waitForState(handle, (s) => s.step === 'AWAITING_RESTOCK');
-      await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'CUSTOMER_REQUEST' }] });
-      await expect(handle.result()).resolves.toEqual({
-        orderId: input.orderId,
-        status: 'CANCELLED',
-        cancellationReason: 'CUSTOMER_REQUEST',
-      });
+      await requestCancel(handle, { reason: 'CUSTOMER_REQUEST' });
+      await expect(handle.result()).resolves.toEqual(cancelledResult(input.orderId, 'CUSTOMER_REQUEST'));
       expect(fake.callLabels).toEqual([
         'reserveInventory',
         'releaseInventory',
@@ -161,8 +155,8 @@ describe('order saga: backorders', () => {
     });
   });
 
-  // FAILS until workflows/order-saga.ts stops discarding restocks that arrive during a reservation attempt
-  // (awaitRestock clears restockedProducts on entry; see report).
+  // Regression: the backorder wait used to forget restocks on entry, so one that arrived during the
+  // failing reservation attempt was lost and the saga slept until its deadline.
   it('does not lose a restock signalled while the failing reservation attempt was in flight', async () => {
     const fake = new FakeOrderSystem(shortStock());
     // The first attempt reads the stock before the delivery lands, so it fails as out of stock.

@@ -9,7 +9,10 @@ import { FailureType } from '../../workflows/contract';
 import { FakeOrderSystem, failTimes } from './support/fake-order-activities';
 import {
   PRODUCT_A,
+  cancelledResult,
+  compensationsOf,
   defaultStock,
+  distinctRuns,
   expectNothingHeld,
   sagaInput,
   sagaState,
@@ -26,9 +29,6 @@ const declined = () =>
 const providerTimeout = () =>
   ApplicationFailure.retryable('payment provider did not answer in time', FailureType.PaymentProviderTimeout);
 
-/** Collapses runs of the same call (retries) so the order of distinct steps is easy to assert. */
-const distinctRuns = (labels: string[]) => labels.filter((label, i) => label !== labels[i - 1]);
-
 describe('order saga: business failures', () => {
   it('cancels with OUT_OF_STOCK when the reservation is refused, releasing and never charging', async () => {
     const stock = { ...defaultStock(), [PRODUCT_A]: 1 }; // the order wants 2
@@ -36,11 +36,7 @@ describe('order saga: business failures', () => {
     const input = sagaInput();
 
     await withSaga(context(), fake, input, async (handle) => {
-      await expect(handle.result()).resolves.toEqual({
-        orderId: input.orderId,
-        status: 'CANCELLED',
-        cancellationReason: 'OUT_OF_STOCK',
-      });
+      await expect(handle.result()).resolves.toEqual(cancelledResult(input.orderId, 'OUT_OF_STOCK'));
 
       // Insufficient stock is non-retryable: one attempt. The release was pushed before the reservation
       // ran (a lost answer may still have reserved), so it runs; the payment compensation was never pushed.
@@ -85,11 +81,7 @@ describe('order saga: business failures', () => {
     const input = sagaInput();
 
     await withSaga(context(), fake, input, async (handle) => {
-      await expect(handle.result()).resolves.toEqual({
-        orderId: input.orderId,
-        status: 'CANCELLED',
-        cancellationReason: 'PAYMENT_DECLINED',
-      });
+      await expect(handle.result()).resolves.toEqual(cancelledResult(input.orderId, 'PAYMENT_DECLINED'));
 
       expect(fake.callLabels).toEqual([
         'reserveInventory',
@@ -108,10 +100,7 @@ describe('order saga: business failures', () => {
         step: 'CANCELLED',
         cancellationReason: 'PAYMENT_DECLINED',
       });
-      expect(state.compensations.map((c) => `${c.name} ${c.outcome}`)).toEqual([
-        'voidOrRefundPayment COMPLETED',
-        'releaseInventory COMPLETED',
-      ]);
+      expect(compensationsOf(state)).toEqual(['voidOrRefundPayment COMPLETED', 'releaseInventory COMPLETED']);
       expect(fake.statuses.at(-1)).toMatchObject({ status: 'CANCELLED', reason: 'PAYMENT_DECLINED' });
       expectNothingHeld(fake, input.orderId, stock);
     });
@@ -127,11 +116,7 @@ describe('order saga: payment provider timeouts', () => {
     const input = sagaInput();
 
     await withSaga(context(), fake, input, async (handle) => {
-      await expect(handle.result()).resolves.toEqual({
-        orderId: input.orderId,
-        status: 'CANCELLED',
-        cancellationReason: 'PAYMENT_TIMEOUT',
-      });
+      await expect(handle.result()).resolves.toEqual(cancelledResult(input.orderId, 'PAYMENT_TIMEOUT'));
       expect(distinctRuns(fake.callLabels)).toEqual([
         'reserveInventory',
         'authorizePayment',
@@ -219,11 +204,7 @@ describe('order saga: infrastructure failures', () => {
     const input = sagaInput();
 
     await withSaga(context(), fake, input, async (handle) => {
-      await expect(handle.result()).resolves.toEqual({
-        orderId: input.orderId,
-        status: 'CANCELLED',
-        cancellationReason: 'SYSTEM_ERROR',
-      });
+      await expect(handle.result()).resolves.toEqual(cancelledResult(input.orderId, 'SYSTEM_ERROR'));
 
       // Database steps retry with backoff (capped at 10 s) until the 5-minute schedule-to-close
       // bound, then the saga gives up and unwinds what it did.
@@ -254,10 +235,7 @@ describe('order saga: infrastructure failures', () => {
         step: 'CANCELLED',
         cancellationReason: 'SYSTEM_ERROR',
       });
-      expect(state.compensations.map((c) => `${c.name} ${c.outcome}`)).toEqual([
-        'voidOrRefundPayment COMPLETED',
-        'releaseInventory COMPLETED',
-      ]);
+      expect(compensationsOf(state)).toEqual(['voidOrRefundPayment COMPLETED', 'releaseInventory COMPLETED']);
       expectNothingHeld(fake, input.orderId, stock);
     });
   });
@@ -274,11 +252,7 @@ describe('order saga: compensation failures', () => {
     const input = sagaInput();
 
     await withSaga(context(), fake, input, async (handle) => {
-      await expect(handle.result()).resolves.toEqual({
-        orderId: input.orderId,
-        status: 'CANCELLED',
-        cancellationReason: 'PAYMENT_DECLINED',
-      });
+      await expect(handle.result()).resolves.toEqual(cancelledResult(input.orderId, 'PAYMENT_DECLINED'));
       expect(fake.callCount('releaseInventory')).toBe(4);
       expect(fake.callLabels).toEqual([
         'reserveInventory',
@@ -372,10 +346,7 @@ describe('order saga: workflow failure', () => {
       expect(fake.paymentsFor(input.orderId)).toEqual([expect.objectContaining({ status: 'REFUNDED' })]);
       const state = await sagaState(handle);
       expect(state).toMatchObject({ step: 'COMPENSATING', cancellationReason: 'SYSTEM_ERROR' });
-      expect(state.compensations.map((c) => `${c.name} ${c.outcome}`)).toEqual([
-        'voidOrRefundPayment COMPLETED',
-        'releaseInventory COMPLETED',
-      ]);
+      expect(compensationsOf(state)).toEqual(['voidOrRefundPayment COMPLETED', 'releaseInventory COMPLETED']);
     });
   });
 });

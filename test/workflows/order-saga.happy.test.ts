@@ -3,49 +3,28 @@
  * fulfilment through status updates, illegal transitions, the shipment SLA timer and the payment
  * idempotency key.
  */
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  FailureType,
-  OrderStatusKey,
-  cancelUpdate,
-  statusSignal,
-  statusUpdate,
-  type FulfilmentStatus,
-} from '../../workflows/contract';
-import { FakeOrderSystem, failTimes } from './support/fake-order-activities';
+import { FailureType, OrderStatusKey, statusSignal } from '../../workflows/contract';
+import { FakeOrderSystem, deferred, failTimes } from './support/fake-order-activities';
 import {
   PRODUCT_A,
   PRODUCT_B,
+  advance,
   defaultStock,
+  refusal,
+  requestCancel,
   sagaInput,
   sagaState,
   timelineOf,
   useSagaEnvironment,
   waitForState,
   withSaga,
-  type SagaHandle,
 } from './support/saga-harness';
 
 const context = useSagaEnvironment();
 
 const HOUR_MS = 3_600_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-const advance = (handle: SagaHandle, newStatus: FulfilmentStatus, source?: string) =>
-  handle.executeUpdate(statusUpdate, { args: [{ newStatus, ...(source ? { source } : {}) }] });
-
-/** Runs `attempt` expecting the workflow to refuse the update; returns the refusal's message. */
-async function refusal(attempt: Promise<unknown>): Promise<string> {
-  const error: unknown = await attempt.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
-  const cause = (error as WorkflowUpdateFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return (cause as ApplicationFailure).message;
-}
 
 describe('order saga: happy path', () => {
   it('reserves, authorizes, captures, commits, confirms, then follows fulfilment to DELIVERED', async () => {
@@ -199,12 +178,9 @@ describe('order saga: illegal status transitions', () => {
   it('refuses further updates once DELIVERED is promised', async () => {
     const fake = new FakeOrderSystem(defaultStock());
     // Hold the DELIVERED write so the saga is still running with DELIVERED promised.
-    let releaseDelivered!: () => void;
-    const deliveredWrite = new Promise<void>((resolve) => {
-      releaseDelivered = resolve;
-    });
+    const deliveredWrite = deferred();
     fake.on('recordOrderStatus', async ({ status }) => {
-      if (status === 'DELIVERED') await deliveredWrite;
+      if (status === 'DELIVERED') await deliveredWrite.promise;
     });
     const input = sagaInput();
 
@@ -215,10 +191,10 @@ describe('order saga: illegal status transitions', () => {
       await fake.waitForCall('recordOrderStatus', 3);
 
       expect(await refusal(advance(handle, 'SHIPPED'))).toBe('illegal transition DELIVERED -> SHIPPED');
-      expect(
-        await refusal(handle.executeUpdate(cancelUpdate, { args: [{ reason: 'CUSTOMER_REQUEST' }] })),
-      ).toBe('order is DELIVERED and can no longer be cancelled');
-      releaseDelivered();
+      expect(await refusal(requestCancel(handle, { reason: 'CUSTOMER_REQUEST' }))).toBe(
+        'order is DELIVERED and can no longer be cancelled',
+      );
+      deliveredWrite.resolve();
       await expect(delivered).resolves.toBe('DELIVERED');
       await expect(handle.result()).resolves.toMatchObject({ status: 'DELIVERED' });
     });
@@ -310,7 +286,7 @@ describe('order saga: payment idempotency key', () => {
       const key = confirmed.paymentIdempotencyKey;
       expect(key).toMatch(UUID);
 
-      await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'CUSTOMER_REQUEST' }] });
+      await requestCancel(handle, { reason: 'CUSTOMER_REQUEST' });
       await expect(handle.result()).resolves.toMatchObject({ status: 'CANCELLED' });
 
       const keys = [

@@ -3,7 +3,8 @@
  * test file, a fresh worker on a unique task queue per test, random order ids.
  */
 import { randomUUID } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   DefaultLogger,
@@ -16,9 +17,15 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { TEMPORAL_SEARCH_ATTRIBUTES } from '../../../deploy/stack/components/temporal';
 import { orderSaga } from '../../../workflows';
 import {
+  cancelUpdate,
   orderWorkflowId,
   sagaStateQuery,
+  statusUpdate,
+  type CancelRequest,
+  type CancellationReason,
+  type FulfilmentStatus,
   type OrderSagaInput,
+  type SagaResult,
   type SagaState,
 } from '../../../workflows/contract';
 import { bundleTestWorkflows, createTimeSkippingEnv } from '../../support/temporal-env';
@@ -58,7 +65,7 @@ async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<v
  * Worker and workflow logs of this test file. The saga logs on purpose when it compensates and activities
  * fail on purpose, so printing them would bury the test report; a timed-out wait shows the latest ones.
  */
-export const capturedLogs: LogEntry[] = [];
+const capturedLogs: LogEntry[] = [];
 
 function installCapturingRuntime(): void {
   if (Runtime._instance !== undefined) return;
@@ -171,6 +178,32 @@ export async function waitForState(
 
 export const sagaState = (handle: SagaHandle): Promise<SagaState> => handle.query(sagaStateQuery);
 
+/** Moves the order along by update, which answers only once the saga has written the status. */
+export const advance = (handle: SagaHandle, newStatus: FulfilmentStatus, source?: string) =>
+  handle.executeUpdate(statusUpdate, { args: [{ newStatus, ...(source ? { source } : {}) }] });
+
+/** Cancels by update, which answers with the state the cancellation was accepted in. */
+export const requestCancel = (handle: SagaHandle, request: CancelRequest) =>
+  handle.executeUpdate(cancelUpdate, { args: [request] });
+
+/** Runs `attempt` expecting the workflow to refuse the update; returns the refusal's message. */
+export async function refusal(attempt: Promise<unknown>): Promise<string> {
+  const error: unknown = await attempt.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (error as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return (cause as ApplicationFailure).message;
+}
+
+export const cancelledResult = (orderId: string, cancellationReason: CancellationReason): SagaResult => ({
+  orderId,
+  status: 'CANCELLED',
+  cancellationReason,
+});
+
 /** Asserts the ledger holds nothing for the order: no stock reserved or sold, no money held or taken. */
 export function expectNothingHeld(
   fake: FakeOrderSystem,
@@ -200,3 +233,11 @@ export async function within<T>(promise: Promise<T>, ms: number, message: string
 /** The timeline as 'STEP OUTCOME' strings, for readable order assertions. */
 export const timelineOf = (state: SagaState): string[] =>
   state.timeline.map((e) => `${e.step} ${e.outcome}${e.detail ? ` ${e.detail}` : ''}`);
+
+/** The compensations as 'NAME OUTCOME' strings, in the order they ran. */
+export const compensationsOf = (state: SagaState): string[] =>
+  state.compensations.map((c) => `${c.name} ${c.outcome}`);
+
+/** Collapses runs of the same call (retries) so the order of distinct steps is easy to assert. */
+export const distinctRuns = (labels: string[]): string[] =>
+  labels.filter((label, i) => label !== labels[i - 1]);
