@@ -20,6 +20,12 @@ import {
 import { processedRows, signalsOf } from '../support/signals';
 
 const RUN = testRunId('carrierfeed');
+/**
+ * The workflow-signals group is shared with test/consumers/consumers-process.test.ts, which may run
+ * at the same time and SIGKILLs a member: its partitions then stall for the 30 s session timeout
+ * and a rebalance before a report is signalled.
+ */
+const SIGNAL_WAIT_MS = 150_000;
 const product = `${RUN}-p`;
 const stack = createStackClients();
 const { ordersDb, temporal } = stack;
@@ -61,13 +67,13 @@ const waitProcessed = (orderId: string, count: number) =>
       const rows = await processedRows(ordersDb, WORKFLOW_SIGNALS_CONSUMER, ids);
       return ids.length === count && rows.length === count ? rows : undefined;
     },
-    { timeoutMs: 60_000 },
+    { timeoutMs: SIGNAL_WAIT_MS },
   );
 
 it('moves a confirmed order to SHIPPED and DELIVERED on carrier reports, one signal each', async () => {
   const order = await confirmedOrder();
   expect((await report(order.id, 'SHIPPED', `${RUN}-1a`)).status).toBe(201);
-  await waitForOrderStatus(order.id, ['SHIPPED'], 60_000);
+  await waitForOrderStatus(order.id, ['SHIPPED'], SIGNAL_WAIT_MS);
   // The carrier repeats itself: nothing new is written or signalled.
   expect((await report(order.id, 'SHIPPED', `${RUN}-1a`)).status).toBe(200);
 
@@ -79,7 +85,7 @@ it('moves a confirmed order to SHIPPED and DELIVERED on carrier reports, one sig
   );
 
   expect((await report(order.id, 'DELIVERED', `${RUN}-1b`)).status).toBe(201);
-  await waitForOrderStatus(order.id, ['DELIVERED'], 60_000);
+  await waitForOrderStatus(order.id, ['DELIVERED'], SIGNAL_WAIT_MS);
   const handle = temporal.workflow.getHandle(orderWorkflowId(order.id));
   await expect(handle.result()).resolves.toEqual({ orderId: order.id, status: 'DELIVERED' });
 
@@ -101,12 +107,12 @@ it('moves a confirmed order to SHIPPED and DELIVERED on carrier reports, one sig
   expect((await report(order.id, 'DELIVERED', `${RUN}-1c`)).status).toBe(201);
   await waitProcessed(order.id, 3);
   expect(await signalsOf(temporal, orderWorkflowId(order.id), 'advanceStatus')).toHaveLength(2);
-}, 120_000);
+}, 360_000);
 
 it('implies SHIPPED when the carrier reports a delivery of an order not shipped yet', async () => {
   const order = await confirmedOrder();
   expect((await report(order.id, 'DELIVERED', `${RUN}-2a`)).status).toBe(201);
-  await waitForOrderStatus(order.id, ['DELIVERED'], 60_000);
+  await waitForOrderStatus(order.id, ['DELIVERED'], SIGNAL_WAIT_MS);
   await waitProcessed(order.id, 1);
   const signals = await signalsOf(temporal, orderWorkflowId(order.id), 'advanceStatus');
   expect(signals.map((s) => s.arg)).toEqual([
@@ -115,16 +121,16 @@ it('implies SHIPPED when the carrier reports a delivery of an order not shipped 
   ]);
   const audit = await orderEvents(ordersDb, order.id);
   expect(audit.map((e) => e.toStatus)).toEqual(['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED']);
-}, 120_000);
+}, 360_000);
 
 it('does not signal back a status the API already changed through the saga', async () => {
   const order = await confirmedOrder();
   const shipped = await http<OrderBody>('PUT', `/api/orders/${order.id}/status`, { newStatus: 'SHIPPED' });
   expect(shipped.status).toBe(200);
   expect((await report(order.id, 'DELIVERED', `${RUN}-3a`)).status).toBe(201);
-  await waitForOrderStatus(order.id, ['DELIVERED'], 60_000);
+  await waitForOrderStatus(order.id, ['DELIVERED'], SIGNAL_WAIT_MS);
   await waitProcessed(order.id, 1);
   // SHIPPED came as an update from the API; only the carrier's DELIVERED is a signal.
   const signals = await signalsOf(temporal, orderWorkflowId(order.id), 'advanceStatus');
   expect(signals.map((s) => s.arg)).toEqual([{ newStatus: 'DELIVERED', source: 'carrier' }]);
-}, 120_000);
+}, 360_000);
