@@ -106,7 +106,7 @@ const shipmentEventId = async (orderId: string) => {
   return row.id;
 };
 
-const seenOnce = (what: string, find: () => SeenMessage[], count = 1, timeoutMs = 30_000) =>
+const seenOnce = (what: string, find: () => SeenMessage[], count = 1, timeoutMs = 60_000) =>
   waitFor(what, async () => (find().length >= count ? find() : undefined), { timeoutMs });
 
 it('parks poison messages on the DLQ with their headers, keeps the partition flowing, and replays once fixed', async () => {

@@ -8,7 +8,9 @@
  *
  * The events are shipment reports produced straight to trackops.orders in the outbox wire format,
  * for confirmed orders whose sagas sit on a task queue no worker polls (signals still land in
- * their histories). Killing an instance stalls this group for up to its session timeout (30 s).
+ * their histories). Killing an instance stalls this group for up to its session timeout (30 s):
+ * the stack's own workflow-signals member waits too, so this suite lives in test/serial and runs
+ * after the others (it once stalled the DLQ suite's consumer past its wait in CI).
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
