@@ -1,4 +1,7 @@
-/** Suites that stop or disturb shared servers (e.g. Kafka Connect): run one at a time, last. */
+/**
+ * Suites that stop, disturb or saturate shared servers (Kafka Connect down, a consumer group member
+ * killed, 200 sagas at once): run one at a time, after the others.
+ */
 const base = require('./jest.config');
 
 module.exports = {

@@ -13,7 +13,7 @@ import type { StackContext } from '../../deploy/stack/component';
 import { appEnvironment } from '../../deploy/stack/components/app-process';
 import { APP_NODE_FLAGS } from '../../deploy/stack/components';
 import { CONTEXT_DATABASES } from '../../deploy/stack/components/postgres';
-import { TEMPORAL_SEARCH_ATTRIBUTES } from '../../deploy/stack/components/temporal';
+import { TEMPORAL_SEARCH_ATTRIBUTES, TEMPORAL_SQLITE_PRAGMAS } from '../../deploy/stack/components/temporal';
 import { repoRoot, stackPaths } from '../../deploy/stack/paths';
 import { stackPorts, type StackPorts } from '../../deploy/stack/ports';
 
@@ -519,6 +519,12 @@ describe('docker-compose.yml', () => {
       expect(flag('--ui-port')).toBe(String(ports.TEMPORAL_UI_PORT));
       expect(flag('--db-filename')).toMatch(/^\/data\//);
       expect(svc.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/:\/data$/)]));
+    });
+
+    it('tunes SQLite with the pragmas of the local stack', () => {
+      const args = argv(svc.command);
+      const passed = args.flatMap((arg, i) => (arg === '--sqlite-pragma' ? [args[i + 1] ?? ''] : []));
+      expect(passed).toEqual([...TEMPORAL_SQLITE_PRAGMAS]);
     });
 
     it('creates the search attributes of temporal.ts: OrderId, CustomerId, OrderStatus', () => {

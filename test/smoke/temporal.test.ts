@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { mustRun } from '../../deploy/stack/commands';
+import { dbFile } from '../../deploy/stack/components/temporal';
+import { stackPaths } from '../../deploy/stack/paths';
 import { temporalCliPath } from '../../lib/temporal-binaries';
 import { bundleTestWorkflows, installQuietRuntime } from '../support/temporal-env';
 import { fixtureActivities } from '../temporal/fixtures/activities';
@@ -96,4 +99,19 @@ describe(`Temporal dev server at ${address}`, () => {
     const byOrder = await listUntil(`OrderId='${orderId}'`, completed);
     expect(byOrder.map((row) => row.execution.workflowId)).toEqual([workflowId]);
   }, 120_000);
+
+  it('keeps its history in a SQLite database in WAL mode', () => {
+    const file = dbFile({ paths: stackPaths() });
+    const header = Buffer.alloc(20);
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.readSync(fd, header, 0, header.length, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    expect(header.subarray(0, 16).toString('latin1')).toBe('SQLite format 3\u0000');
+    // The file format's write and read versions: 2 once journal_mode=wal was applied, 1 before.
+    expect([header[18], header[19]]).toEqual([2, 2]);
+    expect(fs.existsSync(`${file}-wal`)).toBe(true);
+  });
 });

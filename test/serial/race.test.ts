@@ -3,6 +3,10 @@
  * All 200 requests are in flight at once (fetch, no client-side limit); the sagas on the stack's
  * worker must confirm exactly 20 and cancel the rest as OUT_OF_STOCK, with every confirmed order
  * charged exactly once at the (simulated) provider.
+ *
+ * In test/serial: 200 sagas at once saturate the worker and the Temporal dev server for a minute,
+ * which pushed other suites' saga starts past the API's 5 s Temporal deadline (503) when they ran
+ * alongside.
  */
 import { testRunId } from '../support/db';
 import {
