@@ -7,6 +7,7 @@ import { createItem } from '../domain/inventory/catalog';
 import { createOrdersDb } from '../domain/orders/db';
 import { createOrder } from '../domain/orders/create-order';
 import { SagaClient } from '../api/saga-client';
+import { sagaInputFor } from '../api/saga-input';
 import { appEnvironment } from '../deploy/stack/components/app-process';
 import { createStackContext } from '../deploy/stack/context';
 import { repoRoot } from '../deploy/stack/paths';
@@ -76,15 +77,13 @@ export function registerRecordHistoriesCommand(program: Command): void {
             address: { streetAddress: '1 Replay Road', city: 'Histon', postalCode: 'CB24', country: 'GB' },
           },
           (o, items) =>
-            sagas.start({
-              orderId: o.id,
-              customerId: o.customerId,
-              items: items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
-              totalAmount: o.totalAmount.toFixed(2),
-              currency: o.currency,
-              paymentMethod,
-              shipmentSla: config.SHIPMENT_SLA,
-            }),
+            sagas.start(
+              sagaInputFor(o, items, {
+                paymentMethod,
+                shipmentSla: config.SHIPMENT_SLA,
+                backorderTimeout: config.BACKORDER_TIMEOUT,
+              }),
+            ),
         );
         return created.order.id;
       };

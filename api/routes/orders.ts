@@ -19,6 +19,7 @@ import {
   statusChangeSchema,
 } from '../order-schemas';
 import { parsePageRequest, toPage } from '../pagination';
+import { sagaInputFor } from '../saga-input';
 import { SagaClient, SagaNotRunningError, SagaRefusedError } from '../saga-client';
 import { traceparentOf } from '../request-context';
 import { parseOrThrow } from '../validation';
@@ -57,18 +58,14 @@ export function createOrdersRouter(
         inventoryDb,
         { ...body, idempotencyKey, traceparent },
         (order, items) =>
-          sagas.start({
-            orderId: order.id,
-            customerId: order.customerId,
-            items: items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
-            totalAmount: order.totalAmount.toFixed(2),
-            currency: order.currency,
-            paymentMethod: body.paymentMethod ?? 'tok_visa',
-            allowBackorder: order.allowBackorder,
-            ...(order.allowBackorder ? { backorderTimeout: deps.config.BACKORDER_TIMEOUT } : {}),
-            shipmentSla: deps.config.SHIPMENT_SLA,
-            ...(traceparent ? { traceparent } : {}),
-          }),
+          sagas.start(
+            sagaInputFor(order, items, {
+              paymentMethod: body.paymentMethod ?? 'tok_visa',
+              shipmentSla: deps.config.SHIPMENT_SLA,
+              backorderTimeout: deps.config.BACKORDER_TIMEOUT,
+              ...(traceparent ? { traceparent } : {}),
+            }),
+          ),
       );
       if (created.replayed) {
         res.setHeader('Idempotent-Replayed', 'true');

@@ -24,9 +24,14 @@ beforeAll(() => {
 });
 
 describe('recorded saga histories replay against the current workflow code', () => {
-  it('has a recording of every required scenario', () => {
-    for (const scenario of REQUIRED_SCENARIOS) {
-      expect(files.some((f) => f.endsWith(`-${scenario}.json`))).toBe(true);
+  it('has a recording of every required scenario for every recorded version', () => {
+    const versions = [...new Set(files.map((f) => f.slice(0, f.indexOf('-'))))].sort();
+    // v1: before the patched() changes; v2: with their markers (sla-alert-not-fatal).
+    expect(versions).toEqual(expect.arrayContaining(['v1', 'v2']));
+    for (const version of versions) {
+      for (const scenario of REQUIRED_SCENARIOS) {
+        expect(files).toContain(`${version}-${scenario}.json`);
+      }
     }
   });
 
