@@ -130,6 +130,13 @@ export function registerRecordHistoriesCommand(program: Command): void {
         await waitFor(cancelled, ['CANCELLED']);
         await save('customer-cancel', cancelled);
 
+        // `temporal workflow cancel` by an operator (PATCH_COMPENSATE_ON_EXECUTION_CANCEL).
+        const operatorCancelled = await order(1);
+        await waitFor(operatorCancelled, ['CONFIRMED']);
+        await temporal.workflow.getHandle(orderWorkflowId(operatorCancelled)).cancel();
+        await waitFor(operatorCancelled, ['CANCELLED']);
+        await save('operator-cancel', operatorCancelled);
+
         // The provider never answers; the worker dies mid-authorization, a new one takes over, the
         // payment step gives up and the saga compensates.
         const crashed = await order(1, 'tok_timeout');
