@@ -3,7 +3,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // Suites that stop shared servers run alone afterwards (jest.serial.config.js).
+  // Suites that stop, disturb or saturate shared servers run alone afterwards (jest.serial.config.js).
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/serial/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],

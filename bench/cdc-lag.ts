@@ -3,21 +3,22 @@
  * at a steady rate of row changes, through Debezium, Kafka and the running `trackops-cache`
  * consumer. Prints a report; asserts nothing.
  *
- *   npx tsx bench/cdc-lag.ts [--rate 500] [--seconds 20] [--warmup 20] [--rows 200] [--grace 20] [--connections 16]
- *                            [--debezium-poll-ms 10]
+ *   npx tsx bench/cdc-lag.ts [--rate 500] [--seconds 20] [--warmup 20] [--rows 200] [--grace 20]
+ *                            [--connections 16] [--debezium-poll-ms 10]
  *
  * It inserts --rows orders of its own (customer id `bench-cdclag-...`, no items), waits until the
  * consumer has warmed them, then updates them round robin (version + 1 and delivery_instructions,
  * as the application's optimistic lock does) at --rate per second for --seconds, each update its
  * own transaction, after --warmup seconds of the same load that are not measured (a process that
- * was started a moment ago is still compiling its hot paths and sizing its heap). Clocks, all on this host: the start is the database's clock_timestamp() at the
- * UPDATE (just before its commit); the end is Redis's clock in the consumer's `cache:warmed <key>
- * <version> <ms>` message for that version or a newer one (a warm that loads the row after a later
- * update stores the later version, which covers both). So this process's own event-loop delays do
- * not enter the numbers. Updates never seen in the cache within --grace seconds after the last one
- * are "lost"; the report also checks those keys directly in Redis. A side consumer reads the
- * records' Kafka timestamps (set by Connect's producer) to split the lag into commit -> record in
- * Kafka and the rest. The orders are deleted at the end.
+ * was started a moment ago is still compiling its hot paths and sizing its heap). Clocks, all on
+ * this host: the start is the database's clock_timestamp() at the UPDATE (just before its commit);
+ * the end is Redis's clock in the consumer's `cache:warmed <key> <version> <ms>` message for that
+ * version or a newer one (a warm that loads the row after a later update stores the later version,
+ * which covers both). So this process's own event-loop delays do not enter the numbers. Updates
+ * never seen in the cache within --grace seconds after the last one are "lost"; the report also
+ * checks those keys directly in Redis. A side consumer reads the records' Kafka timestamps (set by
+ * Connect's producer) to split the lag into commit -> record in Kafka and the rest. The orders are
+ * deleted at the end.
  *
  * What-if (nothing in the repository changes): --debezium-poll-ms N sets poll.interval.ms of the
  * running trackops-orders connector to N for the run (Connect restarts its task; streaming resumes
@@ -32,10 +33,12 @@ import { orderKey, WARMED_CHANNEL } from '../api/cache/keys';
 import { CACHE_CONSUMER_NAME, CACHE_TOPICS } from '../consumers/cache-consumer';
 import { loadConfig } from '../lib/config';
 
-function arg(name: string, fallback: number): number {
+function arg(name: string, fallback: number, { zeroAllowed = false } = {}): number {
   const at = process.argv.indexOf(`--${name}`);
   const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
+    throw new Error(`--${name} must be a positive number${zeroAllowed ? ' or zero' : ''}`);
+  }
   return value;
 }
 
@@ -43,12 +46,7 @@ const RATE = arg('rate', 500);
 const SECONDS = arg('seconds', 20);
 const ROWS = Math.round(arg('rows', 200));
 const GRACE_S = arg('grace', 20);
-const WARMUP_S = (() => {
-  const at = process.argv.indexOf('--warmup');
-  const value = at >= 0 ? Number(process.argv[at + 1]) : 20;
-  if (!Number.isFinite(value) || value < 0) throw new Error('--warmup must be zero or a positive number');
-  return value;
-})();
+const WARMUP_S = arg('warmup', 20, { zeroAllowed: true });
 const CONNECTIONS = Math.round(arg('connections', 16));
 const DEBEZIUM_POLL_MS = process.argv.includes('--debezium-poll-ms')
   ? arg('debezium-poll-ms', 500)

@@ -151,30 +151,18 @@ export class ConsumerRunner {
   ): Promise<void> {
     const { name } = this.definition;
     const started = performance.now();
+    const where = {
+      consumer: name,
+      topic: chunk[0]?.topic,
+      partition: chunk[0]?.partition,
+      messages: chunk.length,
+    };
     try {
       await handleBatch(chunk);
       for (const { topic } of chunk) this.metrics?.processed(name, topic);
-      this.logger.debug(
-        {
-          consumer: name,
-          topic: chunk[0]?.topic,
-          partition: chunk[0]?.partition,
-          messages: chunk.length,
-          ms: Math.round(performance.now() - started),
-        },
-        'batch applied',
-      );
+      this.logger.debug({ ...where, ms: Math.round(performance.now() - started) }, 'batch applied');
     } catch (caught) {
-      this.logger.info(
-        {
-          consumer: name,
-          topic: chunk[0]?.topic,
-          partition: chunk[0]?.partition,
-          messages: chunk.length,
-          err: caught,
-        },
-        'batch failed; applying its messages one by one',
-      );
+      this.logger.info({ ...where, err: caught }, 'batch failed; applying its messages one by one');
       for (const incoming of chunk) await this.process(incoming, heartbeat);
     }
   }

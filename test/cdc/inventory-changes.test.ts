@@ -5,7 +5,7 @@
  */
 import type { Consumer } from 'kafkajs';
 import { closeTestDbs, createTestDbs, createTestItem, testRunId } from '../support/db';
-import { kafka as testKafka } from '../support/signals';
+import { startGroupAtEnd, kafka as testKafka } from '../support/signals';
 
 const TOPIC = 'trackops_inventory.public.inventory_items';
 const RUN = testRunId('cdcinv');
@@ -34,15 +34,7 @@ afterAll(async () => {
 it('delivers inserts and updates of inventory_items, decimals as strings, keyed by product id', async () => {
   const kafka = testKafka();
   const groupId = `test-cdc-inventory-${RUN}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(TOPIC);
-  await admin.setOffsets({
-    groupId,
-    topic: TOPIC,
-    partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
-  });
-  await admin.disconnect();
+  await startGroupAtEnd(groupId, [TOPIC]);
 
   const productId = `${RUN}-item`;
   const events: { key: unknown; event: ChangeEvent }[] = [];

@@ -24,7 +24,7 @@ import {
   ordersOutbox,
   testRunId,
 } from '../support/db';
-import { kafka as testKafka } from '../support/signals';
+import { startGroupAtEnd, kafka as testKafka } from '../support/signals';
 import { stackConfig } from '../support/stack-env';
 
 const RUN = testRunId('cdcoutbox');
@@ -76,20 +76,7 @@ async function messagesFor(ids: readonly string[], timeoutMs = ARRIVAL_MS): Prom
 
 beforeAll(async () => {
   const groupId = `test-cdc-outbox-${RUN}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    for (const topic of TOPICS) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId,
-        topic,
-        partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
-      });
-    }
-  } finally {
-    await admin.disconnect();
-  }
+  await startGroupAtEnd(groupId, TOPICS);
   consumer = kafka.consumer({ groupId });
   await consumer.connect();
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));

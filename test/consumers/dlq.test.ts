@@ -10,7 +10,6 @@
  * group of this run whose offsets start at this run's message; the real replay group is untouched.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import express from 'express';
 import type { Admin, Producer } from 'kafkajs';
 import request from 'supertest';
@@ -21,10 +20,15 @@ import { countDlq, type DlqEntry, type DlqTopicCount } from '../../consumers/dlq
 import { WORKFLOW_SIGNALS_CONSUMER } from '../../consumers/workflow-signals';
 import type { Order } from '../../domain/orders/db';
 import { createLogger } from '../../lib/logger';
-import { createTemporalClient } from '../../lib/temporal-client';
 import { orderWorkflowId } from '../../workflows/contract';
-import { closeTestDbs, createPendingOrder, createTestDbs, createTestItem, testRunId } from '../support/db';
-import { http, terminateSagas, waitFor, waitForOrderStatus } from '../support/orders-e2e';
+import { createPendingOrder, createTestItem, ordersOutbox, testRunId } from '../support/db';
+import {
+  closeStackClients,
+  createStackClients,
+  http,
+  waitFor,
+  waitForOrderStatus,
+} from '../support/orders-e2e';
 import {
   kafka as testKafka,
   partitionOf,
@@ -45,63 +49,47 @@ const TOPIC = 'trackops.orders';
 const DLQ = 'trackops.orders.dlq';
 const TEST_GROUP = `trackops-dlq-replay-test-${RUN}`;
 const product = `${RUN}-p`;
-const PARTITIONS = 3;
 
-const dbs = createTestDbs(6);
-const { ordersDb } = dbs;
-let temporal: Client;
+const stack = createStackClients(6);
+const { ordersDb, temporal } = stack;
 let admin: Admin;
 let producer: Producer;
 let watcher: TopicWatcher;
 const workers: WorkerProcess[] = [];
-const orders: Order[] = [];
 const extraTopics: string[] = [];
 
 beforeAll(async () => {
-  temporal = createTemporalClient(stackConfig.TEMPORAL_ADDRESS, stackConfig.TEMPORAL_NAMESPACE);
   const kafka = testKafka();
   admin = kafka.admin();
   await admin.connect();
   producer = kafka.producer();
   await producer.connect();
   watcher = await new TopicWatcher([TOPIC, DLQ]).start();
-  await createTestItem(dbs.inventoryDb, product, 100);
+  await createTestItem(stack.inventoryDb, product, 100);
 }, 60_000);
 
 afterAll(async () => {
   try {
-    await terminateSagas(
-      temporal,
-      orders.map((o) => o.id),
-    );
     await Promise.allSettled(workers.map((w) => stopWorkerProcess(w, 5000)));
     await admin.deleteGroups([TEST_GROUP]).catch(() => undefined);
     if (extraTopics.length > 0) await admin.deleteTopics({ topics: extraTopics }).catch(() => undefined);
-    await closeTestDbs(dbs, RUN);
+    await closeStackClients(stack, RUN);
   } finally {
-    await Promise.allSettled([
-      watcher.stop(),
-      producer.disconnect(),
-      admin.disconnect(),
-      temporal.connection.close(),
-    ]);
+    await Promise.allSettled([watcher.stop(), producer.disconnect(), admin.disconnect()]);
   }
 }, 60_000);
 
 let seq = 0;
 async function orderOnQueue(queue: string, status?: 'CONFIRMED'): Promise<Order> {
   const items = [{ productId: product, quantity: 1 }];
-  const order = await createPendingOrder(dbs, `${RUN}-c${++seq}`, items);
+  const order = await createPendingOrder(stack, `${RUN}-c${++seq}`, items);
   if (status) await ordersDb.order.update({ where: { id: order.id }, data: { status, version: 1 } });
   await startSagaFor(temporal, order, queue, items);
-  orders.push(order);
   return order;
 }
 
 const shipmentEventId = async (orderId: string) => {
-  const [row] = await ordersDb.outboxEvent.findMany({
-    where: { aggregateId: orderId, type: 'ORDER_SHIPMENT_EVENT' },
-  });
+  const [row] = await ordersOutbox(ordersDb, orderId, 'ORDER_SHIPMENT_EVENT');
   if (!row) throw new Error(`no shipment event for ${orderId}`);
   return row.id;
 };
@@ -112,12 +100,12 @@ const seenOnce = (what: string, find: () => SeenMessage[], count = 1, timeoutMs 
 it('parks poison messages on the DLQ with their headers, keeps the partition flowing, and replays once fixed', async () => {
   // A: its saga waits on a queue nobody polls yet, so the order stays PENDING.
   const a = await orderOnQueue(QUEUE);
-  const partition = partitionOf(TOPIC, a.id, PARTITIONS);
+  const partition = partitionOf(TOPIC, a.id);
   // B: confirmed, on the same partition, its saga idle (signals are still recorded in its history).
   let b: Order | undefined;
   for (let i = 0; i < 30 && !b; i++) {
     const candidate = await orderOnQueue(IDLE_QUEUE, 'CONFIRMED');
-    if (partitionOf(TOPIC, candidate.id, PARTITIONS) === partition) b = candidate;
+    if (partitionOf(TOPIC, candidate.id) === partition) b = candidate;
   }
   if (!b) throw new Error('no order on the same partition');
 

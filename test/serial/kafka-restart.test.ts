@@ -6,25 +6,20 @@
  * its own, report itself live again (and stay so), and go on applying changes: an inventory update
  * written after the restart reaches the Redis cache through Debezium and the cache consumer.
  */
-import Redis from 'ioredis';
 import { inventoryItemKey } from '../../api/cache/keys';
 import { updateItem } from '../../domain/inventory/catalog';
-import { closeTestDbs, createTestDbs, createTestItem, testRunId } from '../support/db';
-import { sleep, waitFor } from '../support/orders-e2e';
+import { createTestItem, testRunId } from '../support/db';
+import { closeStackClients, createStackClients, sleep, waitFor } from '../support/orders-e2e';
 import { runCli } from '../support/signals';
 import { stackConfig } from '../support/stack-env';
 
 const RUN = testRunId('kafkarestart');
 const consumersHealth = `http://127.0.0.1:${stackConfig.CONSUMERS_METRICS_PORT}/health`;
 
-const dbs = createTestDbs(2);
-const { inventoryDb } = dbs;
-const redis = new Redis(stackConfig.REDIS_URL, { maxRetriesPerRequest: 1 });
+const stack = createStackClients(2);
+const { inventoryDb, redis } = stack;
 
-afterAll(async () => {
-  redis.disconnect();
-  await closeTestDbs(dbs, RUN);
-});
+afterAll(() => closeStackClients(stack, RUN));
 
 const live = async () => (await fetch(consumersHealth).catch(() => undefined))?.status === 200;
 const cachedVersion = async (productId: string) =>

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { Client } from 'pg';
+import { kafka, startGroupAtEnd } from '../support/signals';
 import { stackConfig, uniqueSuffix } from '../support/stack-env';
 
 const TOPIC = 'trackops_orders.public.orders';
@@ -35,12 +36,9 @@ describe('smoke: Postgres -> Debezium -> Kafka', () => {
   });
 
   it('delivers a row written to the orders database as a change event on its topic', async () => {
-    const kafka = new Kafka({
-      clientId: 'smoke-cdc',
-      brokers: stackConfig.KAFKA_BROKERS.split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    consumer = kafka.consumer({ groupId: `smoke-cdc-${uniqueSuffix()}` });
+    const groupId = `smoke-cdc-${uniqueSuffix()}`;
+    await startGroupAtEnd(groupId, [TOPIC]);
+    consumer = kafka().consumer({ groupId });
     await consumer.connect();
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.subscribe({ topic: TOPIC, fromBeginning: false });
@@ -56,17 +54,6 @@ describe('smoke: Postgres -> Debezium -> Kafka', () => {
       });
     });
     await joined;
-    // A new group starts at the end offsets it looks up some time after joining; an event landing
-    // before that lookup would be skipped. Start each partition at its end as of now instead.
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      for (const { partition, high } of await admin.fetchTopicOffsets(TOPIC)) {
-        consumer.seek({ topic: TOPIC, partition, offset: high });
-      }
-    } finally {
-      await admin.disconnect();
-    }
 
     await db.query(
       `INSERT INTO orders (id, customer_id, total_amount, street_address, city, postal_code, country)

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { mustRun } from '../../deploy/stack/commands';
-import { dbFile } from '../../deploy/stack/components/temporal';
+import { temporalDbFile } from '../../deploy/stack/components/temporal';
 import { stackPaths } from '../../deploy/stack/paths';
 import { temporalCliPath } from '../../lib/temporal-binaries';
 import { bundleTestWorkflows, installQuietRuntime } from '../support/temporal-env';
@@ -101,7 +101,7 @@ describe(`Temporal dev server at ${address}`, () => {
   }, 120_000);
 
   it('keeps its history in a SQLite database in WAL mode', () => {
-    const file = dbFile({ paths: stackPaths() });
+    const file = temporalDbFile({ paths: stackPaths() });
     const header = Buffer.alloc(20);
     const fd = fs.openSync(file, 'r');
     try {

@@ -223,7 +223,8 @@ export function createStackClients(poolSize = 4): StackClients {
   return {
     ...createTestDbs(poolSize),
     temporal: createTemporalClient(stackConfig.TEMPORAL_ADDRESS, stackConfig.TEMPORAL_NAMESPACE),
-    redis: new Redis(stackConfig.REDIS_URL, { maxRetriesPerRequest: 1 }),
+    // Lazy, like the Temporal client: a suite that never touches Redis does not need it running.
+    redis: new Redis(stackConfig.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 }),
   };
 }
 

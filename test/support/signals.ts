@@ -9,10 +9,10 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { Kafka, logLevel, Partitioners, type Consumer, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { SagaClient } from '../../api/saga-client';
+import { TOPIC_PARTITIONS } from '../../deploy/kafka/topics';
 import type { Order, OrdersDb } from '../../domain/orders/db';
 import type { OrderSagaInput } from '../../workflows/contract';
 import { startNodeProcess, type NodeProcess } from './child-process';
-import { sleep } from './orders-e2e';
 import { stackConfig, uniqueSuffix } from './stack-env';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -90,9 +90,9 @@ const defaultPartitioner = Partitioners.DefaultPartitioner();
 
 /**
  * The partition Kafka's default (murmur2) partitioner, Debezium's too, picks for a key on a topic
- * of `partitions` partitions.
+ * of `partitions` partitions (by default the count the stack creates its topics with).
  */
-export const partitionOf = (topic: string, key: string, partitions: number): number =>
+export const partitionOf = (topic: string, key: string, partitions = TOPIC_PARTITIONS): number =>
   defaultPartitioner({
     topic,
     partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({
@@ -117,6 +117,28 @@ export interface SeenMessage {
 }
 
 /** Collects every message on `topics` from the moment it has joined (a group of its own). */
+/**
+ * Commits, for a group that has not joined yet, each partition's end offset as of now, so the
+ * group reads exactly what lands from here on. (A new group without offsets looks up "latest"
+ * some time after it joins, and would skip an event that landed before that lookup.)
+ */
+export async function startGroupAtEnd(groupId: string, topics: readonly string[]): Promise<void> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export class TopicWatcher {
   readonly seen: SeenMessage[] = [];
   private consumer?: Consumer;
@@ -124,7 +146,9 @@ export class TopicWatcher {
   constructor(private readonly topics: string[]) {}
 
   async start(): Promise<this> {
-    const consumer = kafka().consumer({ groupId: `test-watch-${uniqueSuffix()}`, maxWaitTimeInMs: 200 });
+    const groupId = `test-watch-${uniqueSuffix()}`;
+    await startGroupAtEnd(groupId, this.topics);
+    const consumer = kafka().consumer({ groupId, maxWaitTimeInMs: 200 });
     this.consumer = consumer;
     await consumer.connect();
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
@@ -149,8 +173,6 @@ export class TopicWatcher {
       },
     });
     await joined;
-    // A new group starts at the end offsets it fetches after joining; give that a moment.
-    await sleep(500);
     return this;
   }
 

@@ -41,7 +41,7 @@ export function temporalMetricsPort(ctx: Pick<StackContext, 'env'>): number {
 }
 
 const pidFile = (ctx: StackContext) => path.join(ctx.paths.run, 'temporal.pid');
-export const dbFile = (ctx: Pick<StackContext, 'paths'>) =>
+export const temporalDbFile = (ctx: Pick<StackContext, 'paths'>) =>
   path.join(ctx.paths.data, 'temporal', 'temporal.db');
 const marker = (venv: string) => path.join(venv, '.trackops-requirements.sha256');
 
@@ -115,7 +115,7 @@ function startDevArgs(ctx: StackContext): string[] {
     '--metrics-port',
     String(temporalMetricsPort(ctx)),
     '--db-filename',
-    dbFile(ctx),
+    temporalDbFile(ctx),
     ...TEMPORAL_SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]),
     '--namespace',
     NAMESPACE,
@@ -253,7 +253,7 @@ export const temporalComponent: Component = {
       }
     }
     const { cli } = requireTemporalBinaries(ctx.paths.tools);
-    fs.mkdirSync(path.dirname(dbFile(ctx)), { recursive: true });
+    fs.mkdirSync(path.dirname(temporalDbFile(ctx)), { recursive: true });
     ctx.progress('temporal', `starting the Temporal dev server on ${temporalAddress(ctx)}`);
     const pid = launchDetached({
       command: cli,
