@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   createItem,
   deleteItem,
   DuplicateProductError,
+  findReservation,
   InvalidItemError,
   inventoryHealth,
   inventoryItemView,
@@ -14,152 +14,29 @@ import {
   ProductInUseError,
   ProductNotFoundError,
   RESERVATION_SORT_FIELDS,
-  RESERVATION_STATUSES,
   reservationView,
   StaleVersionError,
   updateItem,
 } from '../../domain/inventory/catalog';
-import { InsufficientStockError, reserveStock, UnknownProductError } from '../../domain/inventory/stock';
+import { HoldConflictError, placeManualHold } from '../../domain/inventory/manual-holds';
+import { InsufficientStockError, UnknownProductError } from '../../domain/inventory/stock';
 import { loadInventoryItemEntry } from '../cache/entries';
 import { inventoryItemKey } from '../cache/keys';
 import { cacheFromConfig, type VersionedCache } from '../cache/versioned-cache';
 import type { ApiDependencies } from '../dependencies';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
+import {
+  categoryFilterSchema,
+  createItemSchema,
+  createReservationSchema,
+  productIdSchema,
+  reservationFilterSchema,
+  reservationIdSchema,
+  updateItemSchema,
+} from '../inventory-schemas';
 import { parsePageRequest, toPage } from '../pagination';
 import { traceparentOf } from '../request-context';
 import { parseOrThrow } from '../validation';
-
-// ---------------------------------------------------------------------------------------------
-// Request schemas
-// ---------------------------------------------------------------------------------------------
-
-/** Upper bound for any stock quantity: far below int4's limit, so sums of them cannot overflow it. */
-export const MAX_STOCK_QUANTITY = 100_000_000;
-/** A manual hold may last at most this long. */
-export const MAX_HOLD_MS = 30 * 24 * 60 * 60 * 1000;
-/** unit_price is DECIMAL(12,2): ten integer digits. */
-const MAX_PRICE_INTEGER_DIGITS = 10;
-
-const text = (max: number) =>
-  z.string({ error: 'must be a string' }).trim().min(1, 'must not be blank').max(max);
-
-export const productIdSchema = z
-  .string({ error: 'must be a string' })
-  .min(1, 'must not be blank')
-  .max(64, 'must be at most 64 characters')
-  .regex(/^[A-Za-z0-9_-]+$/, 'may contain only letters, digits, _ and -');
-
-const quantity = z
-  .number({ error: 'must be a number' })
-  .int('must be a whole number')
-  .min(0, 'must not be negative')
-  .max(MAX_STOCK_QUANTITY, `must be at most ${MAX_STOCK_QUANTITY}`);
-
-/**
- * A positive price with at most two decimal places, as a JSON number or a decimal string. The
- * number's shortest decimal form is what gets checked, so 19.99 is accepted and 0.1 + 0.2 is not;
- * the result is a decimal string handed to Prisma.Decimal, never a float.
- */
-export const priceSchema = z
-  .union([z.number(), z.string()], {
-    error: (issue) =>
-      issue.input === undefined ? 'is required' : 'must be a number or a decimal string such as "19.99"',
-  })
-  .transform((value, ctx) => {
-    const textForm = typeof value === 'number' ? String(value) : value.trim();
-    const match = /^(-)?(\d+)(?:\.(\d+))?$/.exec(textForm);
-    if (!match) {
-      ctx.addIssue({ code: 'custom', message: 'must be a decimal number such as 19.99' });
-      return z.NEVER;
-    }
-    const [, minus, whole = '', fraction = ''] = match;
-    if (fraction.length > 2) {
-      ctx.addIssue({ code: 'custom', message: 'must have at most 2 decimal places' });
-      return z.NEVER;
-    }
-    if (minus || !/[1-9]/.test(whole + fraction)) {
-      ctx.addIssue({ code: 'custom', message: 'must be greater than 0' });
-      return z.NEVER;
-    }
-    if (whole.replace(/^0+(?=\d)/, '').length > MAX_PRICE_INTEGER_DIGITS) {
-      ctx.addIssue({ code: 'custom', message: `must be less than 1e${MAX_PRICE_INTEGER_DIGITS}` });
-      return z.NEVER;
-    }
-    return fraction ? `${whole}.${fraction}` : whole;
-  });
-
-const levelsInOrder = (value: { minStockLevel?: number; maxStockLevel?: number }) =>
-  value.minStockLevel === undefined ||
-  value.maxStockLevel === undefined ||
-  value.minStockLevel <= value.maxStockLevel;
-const levelsMessage = { message: 'must not be greater than maxStockLevel', path: ['minStockLevel'] };
-
-export const createItemSchema = z
-  .strictObject({
-    productId: productIdSchema,
-    productName: text(255),
-    description: text(2000).nullable().optional(),
-    availableQuantity: quantity,
-    unitPrice: priceSchema,
-    category: text(100).nullable().optional(),
-    minStockLevel: quantity.optional(),
-    maxStockLevel: quantity.optional(),
-    reorderQuantity: quantity.optional(),
-  })
-  .refine(levelsInOrder, levelsMessage);
-
-export const updateItemSchema = z
-  .strictObject({
-    productName: text(255).optional(),
-    description: text(2000).nullable().optional(),
-    availableQuantity: quantity.optional(),
-    unitPrice: priceSchema.optional(),
-    category: text(100).nullable().optional(),
-    minStockLevel: quantity.optional(),
-    maxStockLevel: quantity.optional(),
-    reorderQuantity: quantity.optional(),
-    /** Optimistic lock: the version the client last saw; a different current version is a 409. */
-    version: z.number({ error: 'must be a number' }).int('must be a whole number').min(0).optional(),
-  })
-  .refine(levelsInOrder, levelsMessage)
-  .refine((value) => Object.keys(value).some((key) => key !== 'version'), {
-    message: 'name at least one field to change',
-  });
-
-const orderIdSchema = z
-  .string({ error: 'must be a string' })
-  .min(1, 'must not be blank')
-  .max(128, 'must be at most 128 characters')
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'may contain only letters, digits, _ . : and -');
-
-export const createReservationSchema = z.strictObject({
-  productId: productIdSchema,
-  quantity: z
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .positive('must be greater than 0')
-    .max(MAX_STOCK_QUANTITY, `must be at most ${MAX_STOCK_QUANTITY}`),
-  orderId: orderIdSchema.optional(),
-  expiresAt: z.iso
-    .datetime({ offset: true, error: 'must be an ISO-8601 date-time with a time zone' })
-    .transform((value) => new Date(value))
-    .refine((date) => date.getTime() > Date.now(), 'must be in the future')
-    .refine((date) => date.getTime() <= Date.now() + MAX_HOLD_MS, 'must be at most 30 days ahead'),
-});
-
-const categoryFilterSchema = z.object({ category: text(100).optional() });
-const reservationFilterSchema = z.object({
-  orderId: orderIdSchema.optional(),
-  productId: productIdSchema.optional(),
-  status: z
-    .enum(RESERVATION_STATUSES, { error: `must be one of ${RESERVATION_STATUSES.join(', ')}` })
-    .optional(),
-});
-const reservationIdSchema = z.uuid('must be a UUID');
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-// ---------------------------------------------------------------------------------------------
 
 /** A request body: an unknown field is reported under its own name, the body as a whole as `body`. */
 const parseBody = <S extends z.ZodType>(schema: S, input: unknown): z.infer<S> =>
@@ -173,9 +50,16 @@ function toApiError(error: unknown): unknown {
   if (error instanceof StaleVersionError) return conflict(error.message);
   if (error instanceof ProductInUseError) return conflict(error.message);
   if (error instanceof InsufficientStockError) return conflict(error.message);
+  if (error instanceof HoldConflictError) return conflict(error.message);
   if (error instanceof InvalidItemError) {
     return badRequest('invalid request body', [
       { field: error.field, rejectedValue: error.rejectedValue, message: error.message },
+    ]);
+  }
+  // Only a hold names a product that must already exist.
+  if (error instanceof UnknownProductError) {
+    return badRequest('reservation refers to an unknown product', [
+      { field: 'productId', rejectedValue: error.productId, message: 'no such inventory item' },
     ]);
   }
   return error;
@@ -193,10 +77,6 @@ const mapped =
   };
 
 const productIdParam = (req: Request) => parseOrThrow(productIdSchema, req.params.productId, 'productId');
-
-// ---------------------------------------------------------------------------------------------
-// Router
-// ---------------------------------------------------------------------------------------------
 
 /**
  * Inventory catalogue, manual stock holds and the stock health summary, under /api/inventory.
@@ -285,58 +165,12 @@ export function createInventoryRouter(
     '/reservations',
     mapped(async (req, res) => {
       const body = parseBody(createReservationSchema, req.body);
-      const orderId = body.orderId ?? `manual-${randomUUID()}`;
-
-      // reserveStock is idempotent per order id: a repeat of the same hold returns the first one,
-      // a different hold under an id already in use is refused.
-      if (body.orderId !== undefined) {
-        const existing = await db.inventoryReservation.findMany({ where: { orderId } });
-        if (existing.length > 0) {
-          const [first] = existing;
-          if (
-            existing.length === 1 &&
-            first &&
-            first.productId === body.productId &&
-            first.quantity === body.quantity
-          ) {
-            res.status(200).json(reservationView(first));
-            return;
-          }
-          throw conflict(`orderId ${orderId} already holds different reservations`);
-        }
+      const { reservation, created } = await placeManualHold(db, body, traceparentOf(req));
+      if (!created) {
+        res.status(200).json(reservationView(reservation));
+        return;
       }
-
-      // Checked up front so a plainly refused hold writes nothing (reserveStock records a
-      // RESERVATION_FAILED event when it refuses); reserveStock re-checks atomically.
-      const item = await db.inventoryItem.findUnique({
-        where: { productId: body.productId },
-        select: { availableQuantity: true },
-      });
-      const unknownProduct = () =>
-        badRequest('reservation refers to an unknown product', [
-          { field: 'productId', rejectedValue: body.productId, message: 'no such inventory item' },
-        ]);
-      if (!item) throw unknownProduct();
-      if (item.availableQuantity < body.quantity) {
-        throw conflict(
-          `insufficient stock for ${body.productId}: requested ${body.quantity}, available ${item.availableQuantity}`,
-        );
-      }
-
-      let ids: string[];
-      try {
-        ids = await reserveStock(db, orderId, [{ productId: body.productId, quantity: body.quantity }], {
-          expiresAt: body.expiresAt,
-          traceparent: traceparentOf(req),
-        });
-      } catch (error) {
-        if (error instanceof UnknownProductError) throw unknownProduct();
-        throw error;
-      }
-      const [id] = ids;
-      if (id === undefined) throw new Error(`reserveStock returned no reservation for ${orderId}`);
-      await refreshItem(body.productId);
-      const reservation = await db.inventoryReservation.findUniqueOrThrow({ where: { id } });
+      await refreshItem(reservation.productId);
       res
         .status(201)
         .location(`/api/inventory/reservations/${reservation.id}`)
@@ -358,7 +192,7 @@ export function createInventoryRouter(
     '/reservations/:id',
     mapped(async (req, res) => {
       const id = parseOrThrow(reservationIdSchema, req.params.id, 'id');
-      const reservation = await db.inventoryReservation.findUnique({ where: { id } });
+      const reservation = await findReservation(db, id);
       if (!reservation) throw notFound(`reservation ${id} not found`);
       res.json(reservationView(reservation));
     }),

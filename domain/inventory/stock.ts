@@ -8,11 +8,17 @@ export type StockLine = {
 };
 
 export class InsufficientStockError extends Error {
+  /** `available` when the caller looked before trying (a manual hold), so the message can say it. */
   constructor(
     readonly productId: string,
     readonly requested: number,
+    readonly available?: number,
   ) {
-    super(`insufficient stock for ${productId} (requested ${requested})`);
+    super(
+      available === undefined
+        ? `insufficient stock for ${productId} (requested ${requested})`
+        : `insufficient stock for ${productId}: requested ${requested}, available ${available}`,
+    );
     this.name = 'InsufficientStockError';
   }
 }
