@@ -69,3 +69,11 @@ export interface OrderActivities {
   recordOrderStatus(input: RecordStatusInput): Promise<void>;
   raiseShipmentSlaAlert(input: SlaAlertInput): Promise<void>;
 }
+
+/** The saga's steps grouped by the retry policy each runs under (workflows/saga-activities.ts). */
+export type DatabaseSteps = Pick<
+  OrderActivities,
+  'reserveInventory' | 'commitInventory' | 'recordOrderStatus' | 'raiseShipmentSlaAlert'
+>;
+export type PaymentSteps = Pick<OrderActivities, 'authorizePayment' | 'capturePayment'>;
+export type Compensations = Pick<OrderActivities, 'releaseInventory' | 'voidOrRefundPayment'>;

@@ -19,6 +19,7 @@ import {
   type SagaState,
   type StatusChangeRequest,
 } from '../workflows/contract';
+import { orderSaga } from '../workflows/order-saga';
 import { ApiError, unavailable } from './errors';
 
 /** How long a request waits on Temporal before answering 503. */
@@ -48,7 +49,7 @@ export class SagaClient {
   async start(input: OrderSagaInput): Promise<void> {
     await this.call(async () => {
       try {
-        await this.temporal.workflow.start('orderSaga', {
+        await this.temporal.workflow.start(orderSaga, {
           workflowId: orderWorkflowId(input.orderId),
           taskQueue: this.taskQueue,
           args: [input],

@@ -1,23 +1,16 @@
 import { z } from 'zod';
 import { ORDERS_TASK_QUEUE } from '../workflows/contract';
+import { parseDuration } from '../workflows/duration';
+
+export { durationMs } from '../workflows/duration';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
-
-const DURATION = /^([0-9]+)(ms|s|m|h|d)$/;
-const DURATION_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** Milliseconds of a duration such as `500ms`, `90s`, `10m`, `24h` or `7d`; throws on anything else. */
-export function durationMs(value: string): number {
-  const match = DURATION.exec(value.trim());
-  if (!match) throw new Error(`not a duration (e.g. 90s, 10m, 24h, 7d): ${value}`);
-  return Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS];
-}
 
 const duration = (fallback: string) =>
   z
     .string()
     .default(fallback)
-    .refine((value) => DURATION.test(value.trim()) && durationMs(value) > 0, {
+    .refine((value) => (parseDuration(value) ?? 0) > 0, {
       message: 'a positive duration such as 90s, 10m, 24h or 7d',
     });
 
@@ -61,7 +54,7 @@ export const configSchema = z.object({
   PAYMENT_TIMEOUT_RATE: z.coerce.number().min(0).max(1).default(0),
   PAYMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** How long a confirmed order may wait for shipment before an SLA alert, e.g. 48h. */
-  SHIPMENT_SLA: z.string().default('48h'),
+  SHIPMENT_SLA: duration('48h'),
   /** How long a backordered saga waits for a restock before it cancels (BACKORDER_EXPIRED), e.g. 7d. */
   BACKORDER_TIMEOUT: duration('7d'),
   /** Fallback polling relay from the outbox tables to Kafka, in the consumers process; CDC is the default. */

@@ -5,24 +5,23 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { FulfilmentStatus, OrderStatus } from './order-status';
 
 export const ORDERS_TASK_QUEUE = 'orders';
 
 export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
 
-export const ORDER_STATUSES = [
-  'PENDING',
-  'CONFIRMED',
-  'PROCESSING',
-  'SHIPPED',
-  'DELIVERED',
-  'CANCELLED',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-
-/** Statuses a client or a carrier may move a confirmed order to. */
-export const FULFILMENT_STATUSES = ['PROCESSING', 'SHIPPED', 'DELIVERED'] as const;
-export type FulfilmentStatus = (typeof FULFILMENT_STATUSES)[number];
+export {
+  canFulfil,
+  canMove,
+  carrierMoves,
+  FULFILMENT_STATUSES,
+  isCancellable,
+  NEXT_STATUSES,
+  ORDER_STATUSES,
+  type FulfilmentStatus,
+  type OrderStatus,
+} from './order-status';
 
 export const CANCELLATION_REASONS = [
   'OUT_OF_STOCK',
@@ -137,15 +136,3 @@ export const restockSignal = defineSignal<[RestockNotice]>('restock');
 export const OrderIdKey = defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD);
 export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
-
-/** Legal forward moves once the saga has confirmed an order; anything else is a 409. */
-export const NEXT_STATUSES: Record<OrderStatus, readonly OrderStatus[]> = {
-  PENDING: ['CONFIRMED', 'CANCELLED'],
-  CONFIRMED: ['PROCESSING', 'SHIPPED', 'CANCELLED'],
-  PROCESSING: ['SHIPPED', 'CANCELLED'],
-  SHIPPED: ['DELIVERED'],
-  DELIVERED: [],
-  CANCELLED: [],
-};
-
-export const isCancellable = (status: OrderStatus) => NEXT_STATUSES[status].includes('CANCELLED');

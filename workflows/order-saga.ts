@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the saga reads top to bottom as one function whose steps share one state.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -6,20 +7,17 @@ import {
   isCancellation,
   log,
   patched,
-  proxyActivities,
   setHandler,
   TimeoutFailure,
   upsertSearchAttributes,
   uuid4,
 } from '@temporalio/workflow';
-import type { OrderActivities } from '../activities/types';
 import {
   cancelSignal,
   cancelUpdate,
+  canFulfil,
   FailureType,
-  FULFILMENT_STATUSES,
   isCancellable,
-  NEXT_STATUSES,
   OrderStatusKey,
   restockSignal,
   sagaStateQuery,
@@ -35,50 +33,23 @@ import {
   type StatusChangeRequest,
   type TimelineEntry,
 } from './contract';
+import { parseDuration } from './duration';
+import {
+  authorizePayment,
+  capturePayment,
+  commitInventory,
+  raiseShipmentSlaAlert,
+  recordOrderStatus,
+  releaseInventory,
+  reserveInventory,
+  voidOrRefundPayment,
+} from './saga-activities';
 
 /** v2: a failed SLA alert is noted in the timeline instead of cancelling the order. */
 export const PATCH_SLA_ALERT_NOT_FATAL = 'sla-alert-not-fatal';
 
 /** v2: cancelling the workflow execution itself compensates like a cancel request. */
 export const PATCH_COMPENSATE_ON_EXECUTION_CANCEL = 'compensate-on-execution-cancel';
-
-/** Business refusals: retrying cannot change the answer. A provider timeout is not one of them. */
-const nonRetryableErrorTypes = [
-  FailureType.InsufficientStock,
-  FailureType.PaymentDeclined,
-  FailureType.OrderNotFound,
-];
-
-/** Database steps: retried with backoff for infrastructure failures for up to five minutes. */
-const steps = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '15s',
-  scheduleToCloseTimeout: '5m',
-  retry: {
-    initialInterval: '500ms',
-    backoffCoefficient: 2,
-    maximumInterval: '10s',
-    nonRetryableErrorTypes,
-  },
-});
-
-/** The payment provider: a short per-call timeout and a bounded total, after which we give up. */
-const payments = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '10s',
-  scheduleToCloseTimeout: '45s',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '10s',
-    maximumAttempts: 4,
-    nonRetryableErrorTypes,
-  },
-});
-
-/** Compensations never give up: stock must not stay held nor money stay taken. */
-const compensations = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
 
 const failureType = (error: unknown): string | undefined =>
   error instanceof ActivityFailure && error.cause instanceof ApplicationFailure
@@ -88,6 +59,13 @@ const failureType = (error: unknown): string | undefined =>
 const timedOut = (error: unknown): boolean =>
   error instanceof ActivityFailure &&
   (error.cause instanceof TimeoutFailure || failureType(error) === FailureType.PaymentProviderTimeout);
+
+/** A bad duration in the input is a bug in the caller: retrying cannot fix it. */
+const durationMsOf = (text: string): number => {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw ApplicationFailure.nonRetryable(`bad duration "${text}"`, 'InvalidDuration');
+  return ms;
+};
 
 class SagaCancelled extends Error {
   constructor(
@@ -131,7 +109,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
     status: OrderStatus,
     extra: { reason?: CancellationReason; detail?: string; source?: string } = {},
   ) => {
-    await steps.recordOrderStatus({ orderId: input.orderId, status, ...extra, ...trace });
+    await recordOrderStatus({ orderId: input.orderId, status, ...extra, ...trace });
     state.status = status;
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
   };
@@ -141,11 +119,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
 
   /** Clients move an order along fulfilment only once the saga has confirmed it. */
   const checkTransition = ({ newStatus }: StatusChangeRequest) => {
-    const legal =
-      promised !== 'PENDING' &&
-      (FULFILMENT_STATUSES as readonly OrderStatus[]).includes(newStatus) &&
-      NEXT_STATUSES[promised].includes(newStatus);
-    if (!legal) throw new Error(`illegal transition ${promised} -> ${newStatus}`);
+    if (!canFulfil(promised, newStatus)) throw new Error(`illegal transition ${promised} -> ${newStatus}`);
   };
   const acceptStatus = (request: StatusChangeRequest) => {
     checkTransition(request);
@@ -205,14 +179,14 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
     enter('RESERVING_INVENTORY');
     undo.unshift({
       name: 'releaseInventory',
-      run: () => compensations.releaseInventory({ orderId: input.orderId, ...trace }),
+      run: () => releaseInventory({ orderId: input.orderId, ...trace }),
     });
     for (;;) {
       // Cleared before each attempt, not after a failure: a restock signalled while the failing
       // attempt was in flight must still wake the backorder wait.
       restockedProducts.clear();
       try {
-        await steps.reserveInventory({ orderId: input.orderId, items: input.items, ...trace });
+        await reserveInventory({ orderId: input.orderId, items: input.items, ...trace });
         note('RESERVING_INVENTORY', 'COMPLETED');
         return;
       } catch (error) {
@@ -227,7 +201,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
   let backorderDeadline: number | undefined;
   const awaitRestock = async () => {
     enter('AWAITING_RESTOCK');
-    backorderDeadline ??= Date.now() + msFromDuration(input.backorderTimeout ?? '7d');
+    backorderDeadline ??= Date.now() + durationMsOf(input.backorderTimeout ?? '7d');
     const wanted = new Set(input.items.map((i) => i.productId));
     const remaining = Math.max(0, backorderDeadline - Date.now());
     const restocked = await condition(
@@ -244,9 +218,9 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
     const idempotencyKey = uuid4();
     state.paymentIdempotencyKey = idempotencyKey;
     const ref = { orderId: input.orderId, idempotencyKey, ...trace };
-    undo.unshift({ name: 'voidOrRefundPayment', run: () => compensations.voidOrRefundPayment(ref) });
+    undo.unshift({ name: 'voidOrRefundPayment', run: () => voidOrRefundPayment(ref) });
     try {
-      await payments.authorizePayment({
+      await authorizePayment({
         ...ref,
         amount: input.totalAmount,
         currency: input.currency,
@@ -263,8 +237,8 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
 
   const confirm = async (paymentRef: { orderId: string; idempotencyKey: string }) => {
     enter('CONFIRMING');
-    await payments.capturePayment({ ...paymentRef, ...trace });
-    await steps.commitInventory({ orderId: input.orderId, ...trace });
+    await capturePayment({ ...paymentRef, ...trace });
+    await commitInventory({ orderId: input.orderId, ...trace });
     await record('CONFIRMED');
     promised = promised === 'PENDING' ? 'CONFIRMED' : promised;
     note('CONFIRMING', 'COMPLETED');
@@ -323,7 +297,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
 
   async function followFulfilment(): Promise<void> {
     enter('AWAITING_FULFILMENT');
-    const slaMs = msFromDuration(input.shipmentSla ?? '48h');
+    const slaMs = durationMsOf(input.shipmentSla ?? '48h');
     const slaDeadline = Date.now() + slaMs;
     while (state.status !== 'DELIVERED') {
       const shipped = state.status === 'SHIPPED';
@@ -336,7 +310,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
       if (woke === false) {
         state.slaBreached = true;
         note('SHIPMENT_SLA', 'ALERT', `not shipped within ${input.shipmentSla ?? '48h'}`);
-        const alert = steps.raiseShipmentSlaAlert({
+        const alert = raiseShipmentSlaAlert({
           orderId: input.orderId,
           sla: input.shipmentSla ?? '48h',
           ...trace,
@@ -357,12 +331,4 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
       note(next.newStatus, 'SIGNALLED', next.source);
     }
   }
-}
-
-/** Parses '500ms', '30s', '15m', '48h', '7d' (the workflow may not import ms-parsing libraries with side effects). */
-export function msFromDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
-  if (!match) throw ApplicationFailure.nonRetryable(`bad duration "${text}"`, 'InvalidDuration');
-  const units = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-  return Number(match[1]) * units[match[2] as keyof typeof units];
 }

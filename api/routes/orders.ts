@@ -5,7 +5,7 @@ import {
   UnknownProductsError,
 } from '../../domain/orders/create-order';
 import { orderItemView, orderView } from '../../domain/orders/order-view';
-import type { OrderStatus } from '../../workflows/contract';
+import { isCancellable } from '../../workflows/contract';
 import { loadOrderEntry } from '../cache/entries';
 import { listQueryHash, ORDERS_GENERATION_KEY, ORDERS_LIST_PREFIX, orderKey } from '../cache/keys';
 import { cacheFromConfig, type VersionedCache } from '../cache/versioned-cache';
@@ -163,8 +163,7 @@ export function createOrdersRouter(
 
   router.delete('/:id', async (req, res) => {
     const order = await loadOrder(req.params.id);
-    const finished: OrderStatus[] = ['DELIVERED', 'SHIPPED'];
-    if (finished.includes(order.status))
+    if (order.status !== 'CANCELLED' && !isCancellable(order.status))
       throw conflict(`order is ${order.status} and can no longer be cancelled`);
     try {
       const saga = await sagas.cancel(order.id, { reason: 'CUSTOMER_REQUEST' });

@@ -1,4 +1,9 @@
-import { NEXT_STATUSES, type CancellationReason, type OrderStatus } from '../../workflows/contract';
+import { canMove, type CancellationReason, type OrderStatus } from '../../workflows/contract';
+import type {
+  EventOf,
+  OrderShipmentSlaBreachedPayload,
+  OrderStatusChangeBase,
+} from '../../events/payloads';
 import { AggregateType, EventType, outboxEntry, type OutboxEntry } from '../events';
 import type { OrdersDb, OrdersTx } from './db';
 
@@ -13,11 +18,29 @@ export async function writeOrdersOutbox(tx: OrdersTx, entry: OutboxEntry) {
   await tx.outboxEvent.create({ data: { ...entry, payload: entry.payload } });
 }
 
-const EVENT_FOR_STATUS: Partial<Record<OrderStatus, EventType>> = {
-  CONFIRMED: EventType.OrderConfirmed,
-  CANCELLED: EventType.OrderCancelled,
-  DELIVERED: EventType.OrderDelivered,
-};
+type StatusEvent = EventOf<
+  | typeof EventType.OrderConfirmed
+  | typeof EventType.OrderCancelled
+  | typeof EventType.OrderDelivered
+  | typeof EventType.OrderStatusUpdated
+>;
+
+/** The event a move to `status` writes: its own for CONFIRMED, CANCELLED, DELIVERED. */
+function statusEvent(change: OrderStatusChangeBase, status: OrderStatus): StatusEvent {
+  switch (status) {
+    case 'CONFIRMED':
+      return { type: EventType.OrderConfirmed, payload: { ...change, status } };
+    case 'CANCELLED':
+      return { type: EventType.OrderCancelled, payload: { ...change, status } };
+    case 'DELIVERED':
+      return { type: EventType.OrderDelivered, payload: { ...change, status } };
+    case 'PROCESSING':
+    case 'SHIPPED':
+      return { type: EventType.OrderStatusUpdated, payload: { ...change, status } };
+    case 'PENDING':
+      throw new Error('no order moves to PENDING');
+  }
+}
 
 export interface StatusChange {
   orderId: string;
@@ -39,7 +62,7 @@ export async function recordOrderStatus(db: OrdersDb, change: StatusChange): Pro
     if (!order) throw new OrderNotFoundError(change.orderId);
     // Only forward moves: a late attempt of an earlier step (Temporal does not stop an attempt that
     // outlived its timeout) must not drag the order back, nor repeat its event.
-    if (!NEXT_STATUSES[order.status].includes(change.status)) return false;
+    if (!canMove(order.status, change.status)) return false;
     const updated = await tx.order.updateMany({
       where: { id: order.id, version: order.version },
       data: {
@@ -59,22 +82,19 @@ export async function recordOrderStatus(db: OrdersDb, change: StatusChange): Pro
         details: { source: change.source ?? 'saga', ...(change.detail ? { detail: change.detail } : {}) },
       },
     });
+    const event = statusEvent(
+      {
+        orderId: order.id,
+        customerId: order.customerId,
+        previousStatus: order.status,
+        version: order.version + 1,
+        ...(change.reason ? { reason: change.reason } : {}),
+      },
+      change.status,
+    );
     await writeOrdersOutbox(
       tx,
-      outboxEntry(
-        AggregateType.orders,
-        order.id,
-        EVENT_FOR_STATUS[change.status] ?? EventType.OrderStatusUpdated,
-        {
-          orderId: order.id,
-          customerId: order.customerId,
-          previousStatus: order.status,
-          status: change.status,
-          version: order.version + 1,
-          ...(change.reason ? { reason: change.reason } : {}),
-        },
-        change.traceparent,
-      ),
+      outboxEntry(AggregateType.orders, order.id, event.type, event.payload, change.traceparent),
     );
     return true;
   });
@@ -109,7 +129,12 @@ export async function recordShipmentSlaBreach(
         AggregateType.orders,
         orderId,
         EventType.OrderShipmentSlaBreached,
-        { orderId, customerId: order.customerId, status: order.status, sla },
+        {
+          orderId,
+          customerId: order.customerId,
+          status: order.status,
+          sla,
+        } satisfies OrderShipmentSlaBreachedPayload,
         traceparent,
       ),
     );
