@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { stackPaths } from '../deploy/stack/paths';
+import { stackPaths } from '../stack/paths';
 
 /**
  * The Temporal binaries come from PyPI wheels (deploy/temporal/requirements.txt) installed into a venv

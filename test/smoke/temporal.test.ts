@@ -6,7 +6,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { mustRun } from '../../deploy/stack/commands';
 import { temporalDbFile } from '../../deploy/stack/components/temporal';
 import { stackPaths } from '../../deploy/stack/paths';
-import { temporalCliPath } from '../../lib/temporal-binaries';
+import { temporalCliPath } from '../../deploy/temporal/binaries';
 import { bundleTestWorkflows, installQuietRuntime } from '../support/temporal-env';
 import { fixtureActivities } from '../temporal/fixtures/activities';
 import { tagWithOrderId } from '../temporal/fixtures/workflows';

@@ -10,7 +10,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { TEMPORAL_SEARCH_ATTRIBUTES } from '../../deploy/stack/components/temporal';
-import { temporalCliPath, temporalTestServerPath } from '../../lib/temporal-binaries';
+import { temporalCliPath, temporalTestServerPath } from '../../deploy/temporal/binaries';
 
 /*
  * The SDK's default for both environments downloads a server binary at run time, which fails on a

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isExecutable, requireTemporalBinaries, temporalBinaries } from '../../../lib/temporal-binaries';
+import { isExecutable, requireTemporalBinaries, temporalBinaries } from '../../temporal/binaries';
 import { mustRun, portOpen, runCommand } from '../commands';
 import type { Component, StackContext } from '../component';
 import { repoRoot } from '../paths';
