@@ -4,7 +4,7 @@ import { PrismaClient } from '../../prisma/generated/orders/client';
 
 export type OrdersDb = InstanceType<typeof PrismaClient>;
 export { Prisma as OrdersPrisma } from '../../prisma/generated/orders/client';
-export type { Order, OrderItem, Payment } from '../../prisma/generated/orders/client';
+export type { Order, OrderItem, Payment, ShipmentEvent } from '../../prisma/generated/orders/client';
 
 /** The orders context's database: Rust-free Prisma client over node-postgres. */
 export function createOrdersDb(connectionString: string, poolSize = 10): OrdersDb {

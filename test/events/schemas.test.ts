@@ -246,8 +246,8 @@ describe('validateEvent', () => {
     expect(validateEvent('NO_SUCH_EVENT', 1, created).valid).toBe(false);
   });
 
-  it('accepts ORDER_SHIPMENT_EVENT as api/routes/carrier.ts writes it', () => {
-    // That route is driven by the API tests; its payload shape, field for field:
+  it('accepts ORDER_SHIPMENT_EVENT as domain/orders/shipment-events.ts writes it', () => {
+    // The carrier route drives it in the API tests; its payload shape, field for field:
     const report = {
       orderId: randomUUID(),
       customerId: 'c-1',
