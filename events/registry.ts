@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import type { EventType } from '../domain/events';
+import type { EventPayloads } from './payloads';
 
 /**
  * The versioned JSON Schemas of the outbox event payloads: `schemas/<EVENT_TYPE>.v<N>.json`, one file
@@ -102,4 +104,30 @@ export function eventSchemaRegistry(): EventSchemaRegistry {
 /** Validates an outbox payload against the committed schema for its type and schema version. */
 export function validateEvent(type: string, schemaVersion: number, payload: unknown): ValidationResult {
   return eventSchemaRegistry().validate(type, schemaVersion, payload);
+}
+
+/** A payload that does not match the committed schema of its type and version; names each field. */
+export class EventPayloadError extends Error {
+  constructor(
+    readonly eventType: string,
+    readonly schemaVersion: number,
+    readonly errors: readonly string[],
+  ) {
+    super(`${eventType} v${schemaVersion} payload does not match its schema: ${errors.join('; ')}`);
+    this.name = 'EventPayloadError';
+  }
+}
+
+/**
+ * The payload as its type's definition (./payloads.ts), once it validated against the committed
+ * schema of its type and version (compiled once per process); otherwise an EventPayloadError.
+ */
+export function parseEventPayload<T extends EventType>(
+  type: T,
+  schemaVersion: number,
+  payload: unknown,
+): EventPayloads[T] {
+  const result = validateEvent(type, schemaVersion, payload);
+  if (!result.valid) throw new EventPayloadError(type, schemaVersion, result.errors);
+  return payload as EventPayloads[T];
 }

@@ -1,3 +1,10 @@
+import type {
+  InventoryCommittedPayload,
+  InventoryReleasedPayload,
+  InventoryReservationExpiredPayload,
+  InventoryReservationFailedPayload,
+  InventoryReservedPayload,
+} from '../../events/payloads';
 import { AggregateType, EventType, outboxEntry, type OutboxEntry } from '../events';
 import type { InventoryDb, InventoryTx } from './db';
 
@@ -8,6 +15,8 @@ export type StockLine = {
 };
 
 export class InsufficientStockError extends Error {
+  override readonly name = 'InsufficientStockError';
+
   /** `available` when the caller looked before trying (a manual hold), so the message can say it. */
   constructor(
     readonly productId: string,
@@ -19,14 +28,14 @@ export class InsufficientStockError extends Error {
         ? `insufficient stock for ${productId} (requested ${requested})`
         : `insufficient stock for ${productId}: requested ${requested}, available ${available}`,
     );
-    this.name = 'InsufficientStockError';
   }
 }
 
 export class UnknownProductError extends Error {
+  override readonly name = 'UnknownProductError';
+
   constructor(readonly productId: string) {
     super(`unknown product ${productId}`);
-    this.name = 'UnknownProductError';
   }
 }
 
@@ -96,7 +105,7 @@ export async function reserveStock(
             reservationIds: ids,
             items: normalised,
             expiresAt: options.expiresAt?.toISOString() ?? null,
-          },
+          } satisfies InventoryReservedPayload,
           options.traceparent,
         ),
       );
@@ -109,7 +118,12 @@ export async function reserveStock(
           AggregateType.inventory,
           orderId,
           EventType.InventoryReservationFailed,
-          { orderId, productId: error.productId, reason: error.name, items: normaliseLines(lines) },
+          {
+            orderId,
+            productId: error.productId,
+            reason: error.name,
+            items: normaliseLines(lines),
+          } satisfies InventoryReservationFailedPayload,
           options.traceparent,
         ) as never,
       });
@@ -136,7 +150,7 @@ export async function releaseStock(
         : { orderId, status: { in: ['ACTIVE', 'COMMITTED'] } },
       orderBy: { productId: 'asc' },
     });
-    const released: { productId: string; quantity: number; from: string }[] = [];
+    const released: InventoryReleasedPayload['items'] = [];
     for (const reservation of open) {
       const claimed = await tx.inventoryReservation.updateMany({
         where: { id: reservation.id, status: reservation.status },
@@ -157,19 +171,26 @@ export async function releaseStock(
       released.push({
         productId: reservation.productId,
         quantity: reservation.quantity,
-        from: reservation.status,
+        from: fromSold ? 'COMMITTED' : 'ACTIVE',
       });
     }
     if (released.length > 0) {
+      const event = options.expiredBy
+        ? {
+            type: EventType.ReservationExpired,
+            // Expiry claims ACTIVE holds only (the query above).
+            payload: {
+              orderId,
+              items: released.map((line) => ({ ...line, from: 'ACTIVE' as const })),
+            } satisfies InventoryReservationExpiredPayload,
+          }
+        : {
+            type: EventType.InventoryReleased,
+            payload: { orderId, items: released } satisfies InventoryReleasedPayload,
+          };
       await writeInventoryOutbox(
         tx,
-        outboxEntry(
-          AggregateType.inventory,
-          orderId,
-          finalStatus === 'EXPIRED' ? EventType.ReservationExpired : EventType.InventoryReleased,
-          { orderId, items: released },
-          options.traceparent,
-        ),
+        outboxEntry(AggregateType.inventory, orderId, event.type, event.payload, options.traceparent),
       );
     }
     return released.length;
@@ -180,7 +201,7 @@ export async function releaseStock(
 export async function commitStock(db: InventoryDb, orderId: string, traceparent?: string): Promise<number> {
   return db.$transaction(async (tx) => {
     const active = await tx.inventoryReservation.findMany({ where: { orderId, status: 'ACTIVE' } });
-    const committed: { productId: string; quantity: number }[] = [];
+    const committed: InventoryCommittedPayload['items'] = [];
     for (const reservation of active) {
       const claimed = await tx.inventoryReservation.updateMany({
         where: { id: reservation.id, status: 'ACTIVE' },
@@ -204,7 +225,7 @@ export async function commitStock(db: InventoryDb, orderId: string, traceparent?
           AggregateType.inventory,
           orderId,
           EventType.InventoryCommitted,
-          { orderId, items: committed },
+          { orderId, items: committed } satisfies InventoryCommittedPayload,
           traceparent,
         ),
       );

@@ -1,9 +1,5 @@
 import { canMove, type CancellationReason, type OrderStatus } from '../../workflows/contract';
-import type {
-  EventOf,
-  OrderShipmentSlaBreachedPayload,
-  OrderStatusChangeBase,
-} from '../../events/payloads';
+import type { EventOf, OrderShipmentSlaBreachedPayload, OrderStatusChangeBase } from '../../events/payloads';
 import { AggregateType, EventType, outboxEntry, type OutboxEntry } from '../events';
 import type { OrdersDb, OrdersTx } from './db';
 

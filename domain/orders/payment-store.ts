@@ -1,3 +1,4 @@
+import type { PaymentChangedPayload } from '../../events/payloads';
 import type { PaymentStatus } from '../../prisma/generated/orders/client';
 import { AggregateType, EventType, outboxEntry } from '../events';
 import type { OrdersDb } from './db';
@@ -72,7 +73,7 @@ export async function recordPayment(db: OrdersDb, record: PaymentRecord): Promis
           amount: record.amount,
           currency: record.currency,
           providerReference: record.providerReference ?? existing?.providerReference ?? null,
-        },
+        } satisfies PaymentChangedPayload,
         record.traceparent,
       ),
     );
