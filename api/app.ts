@@ -1,6 +1,6 @@
 import express from 'express';
-import { createCacheRouter } from './cache/router';
-import { cacheFromConfig } from './cache/versioned-cache';
+import { createCacheRouter } from './routes/cache';
+import { cacheFromConfig } from '../cache/versioned-cache';
 import type { ApiDependencies } from './dependencies';
 import { errorHandler, notFoundHandler } from './errors';
 import { requestContext } from './request-context';

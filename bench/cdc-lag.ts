@@ -29,7 +29,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
-import { orderKey, WARMED_CHANNEL } from '../api/cache/keys';
+import { orderKey, WARMED_CHANNEL } from '../cache/keys';
 import { CACHE_CONSUMER_NAME, CACHE_TOPICS } from '../consumers/cache-consumer';
 import { loadConfig } from '../lib/config';
 

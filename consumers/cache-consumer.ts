@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
-import { loadInventoryItemEntries, loadOrderEntries } from '../api/cache/entries';
-import { inventoryItemKey, ORDERS_GENERATION_KEY, orderKey } from '../api/cache/keys';
-import { cacheFromConfig, type CacheEntry, type VersionedCache } from '../api/cache/versioned-cache';
+import { loadInventoryItemEntries, loadOrderEntries } from '../cache/entries';
+import { inventoryItemKey, ORDERS_GENERATION_KEY, orderKey } from '../cache/keys';
+import { cacheFromConfig, type CacheEntry, type VersionedCache } from '../cache/versioned-cache';
 import { createInventoryDb, type InventoryDb } from '../domain/inventory/db';
 import { createOrdersDb, type OrdersDb } from '../domain/orders/db';
 import type { ConsumerContext } from './registry';

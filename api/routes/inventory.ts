@@ -20,9 +20,9 @@ import {
 } from '../../domain/inventory/catalog';
 import { HoldConflictError, placeManualHold } from '../../domain/inventory/manual-holds';
 import { InsufficientStockError, UnknownProductError } from '../../domain/inventory/stock';
-import { loadInventoryItemEntry } from '../cache/entries';
-import { inventoryItemKey } from '../cache/keys';
-import { cacheFromConfig, type VersionedCache } from '../cache/versioned-cache';
+import { loadInventoryItemEntry } from '../../cache/entries';
+import { inventoryItemKey } from '../../cache/keys';
+import { cacheFromConfig, type VersionedCache } from '../../cache/versioned-cache';
 import type { ApiDependencies } from '../dependencies';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
 import {

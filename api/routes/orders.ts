@@ -6,9 +6,9 @@ import {
 } from '../../domain/orders/create-order';
 import { orderItemView, orderView } from '../../domain/orders/order-view';
 import { isCancellable } from '../../workflows/contract';
-import { loadOrderEntry } from '../cache/entries';
-import { listQueryHash, ORDERS_GENERATION_KEY, ORDERS_LIST_PREFIX, orderKey } from '../cache/keys';
-import { cacheFromConfig, type VersionedCache } from '../cache/versioned-cache';
+import { loadOrderEntry } from '../../cache/entries';
+import { listQueryHash, ORDERS_GENERATION_KEY, ORDERS_LIST_PREFIX, orderKey } from '../../cache/keys';
+import { cacheFromConfig, type VersionedCache } from '../../cache/versioned-cache';
 import type { ApiDependencies } from '../dependencies';
 import { badRequest, conflict, notFound } from '../errors';
 import {

@@ -6,8 +6,8 @@
  */
 import Redis from 'ioredis';
 import type { KafkaMessage } from 'kafkajs';
-import { inventoryItemKey, ORDERS_GENERATION_KEY, orderKey } from '../../api/cache/keys';
-import { VersionedCache } from '../../api/cache/versioned-cache';
+import { inventoryItemKey, ORDERS_GENERATION_KEY, orderKey } from '../../cache/keys';
+import { VersionedCache } from '../../cache/versioned-cache';
 import {
   CACHE_TOPICS,
   createCacheConsumer,
@@ -247,7 +247,7 @@ describe('malformed input', () => {
 
 describe('the order loader', () => {
   it('builds exactly the view the API built from Prisma rows (orderView of the order and its items)', async () => {
-    const { loadOrderEntry } = await import('../../api/cache/entries');
+    const { loadOrderEntry } = await import('../../cache/entries');
     const { orderView } = await import('../../domain/orders/order-view');
     const order = await newOrder();
     await createTestItem(dbs.inventoryDb, `${RUN}-Q`, 100, '0.10');

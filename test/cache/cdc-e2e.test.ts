@@ -7,9 +7,9 @@
 import type { Admin, Consumer, KafkaMessage, Producer } from 'kafkajs';
 import request from 'supertest';
 import { createApp } from '../../api/app';
-import { inventoryItemKey, orderKey } from '../../api/cache/keys';
-import type { CacheStats } from '../../api/cache/versioned-cache';
-import { VersionedCache } from '../../api/cache/versioned-cache';
+import { inventoryItemKey, orderKey } from '../../cache/keys';
+import type { CacheStats } from '../../cache/versioned-cache';
+import { VersionedCache } from '../../cache/versioned-cache';
 import { CACHE_CONSUMER_NAME, CACHE_TOPICS } from '../../consumers/cache-consumer';
 import { updateItem } from '../../domain/inventory/catalog';
 import { recordOrderStatus } from '../../domain/orders/order-store';

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:net';
 import Redis from 'ioredis';
-import { VersionedCache, type CacheEntry } from '../../api/cache/versioned-cache';
+import { VersionedCache, type CacheEntry } from '../../cache/versioned-cache';
 import { stackConfig, uniqueSuffix } from '../support/stack-env';
 
 const RUN = `cache:test:${uniqueSuffix()}`;

@@ -6,7 +6,7 @@
  * its own, report itself live again (and stay so), and go on applying changes: an inventory update
  * written after the restart reaches the Redis cache through Debezium and the cache consumer.
  */
-import { inventoryItemKey } from '../../api/cache/keys';
+import { inventoryItemKey } from '../../cache/keys';
 import { updateItem } from '../../domain/inventory/catalog';
 import { createTestItem, testRunId } from '../support/db';
 import { closeStackClients, createStackClients, sleep, waitFor } from '../support/orders-e2e';

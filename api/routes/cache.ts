@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { VersionedCache } from './versioned-cache';
+import type { VersionedCache } from '../../cache/versioned-cache';
 
 /** GET /api/cache/stats: hits, misses, invalidations, warms, hit ratio and this process's fallbacks. */
 export function createCacheRouter(cache: VersionedCache): Router {

@@ -1,7 +1,7 @@
-import { inventoryItemView, type InventoryItemView } from '../../domain/inventory/catalog';
-import type { InventoryDb } from '../../domain/inventory/db';
-import { OrdersPrisma, type Order, type OrderItem, type OrdersDb } from '../../domain/orders/db';
-import { orderView, type OrderView } from '../../domain/orders/order-view';
+import { inventoryItemView, type InventoryItemView } from '../domain/inventory/catalog';
+import type { InventoryDb } from '../domain/inventory/db';
+import { OrdersPrisma, type Order, type OrderItem, type OrdersDb } from '../domain/orders/db';
+import { orderView, type OrderView } from '../domain/orders/order-view';
 import type { CacheEntry } from './versioned-cache';
 
 /*
