@@ -9,7 +9,7 @@ import {
   showDlq,
   type DlqEntry,
   type DlqTopicCount,
-} from '../consumers/dlq/dlq';
+} from '../messaging/dlq/dlq';
 import { loadConfig } from '../lib/config';
 
 function kafkaClient(): Kafka {
@@ -73,7 +73,7 @@ function entryText(entry: DlqEntry): string {
 
 /**
  * `trackops dlq list | show | replay | purge`: the dead-letter topics. A message is pending until
- * replayed or purged; see consumers/dlq/dlq.ts for the definition.
+ * replayed or purged; see messaging/dlq/dlq.ts for the definition.
  */
 export function registerDlqCommand(program: Command): void {
   const dlq = program

@@ -4,7 +4,7 @@ import { loadConfig } from '../lib/config';
 import { startHealthServer } from '../lib/health-server';
 import { createLogger } from '../lib/logger';
 import { consumerDefinitions, selectConsumers } from './registry';
-import { startOutboxRelay } from './relay/outbox-relay';
+import { startOutboxRelay } from './relay/relay-loop';
 import { ConsumerRunner, type ConsumerMetrics } from './runtime/consumer-runner';
 
 const SHUTDOWN_GRACE_MS = 30_000;

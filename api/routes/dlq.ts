@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import { Kafka, logLevel } from 'kafkajs';
-import { countAllDlqs, DLQ_REPLAY_GROUP } from '../../consumers/dlq/dlq';
+import { countAllDlqs, DLQ_REPLAY_GROUP } from '../../messaging/dlq/dlq';
 import type { ApiDependencies } from '../dependencies';
 import { unavailable } from '../errors';
 
 /**
  * `GET /api/dlq`: every dead-letter topic with its pending and retained counts (pending: not yet
- * replayed or purged, per the offsets of the `trackops-dlq-replay` group; see consumers/dlq/dlq.ts).
+ * replayed or purged, per the offsets of the `trackops-dlq-replay` group; see messaging/dlq/dlq.ts).
  * Replaying and purging are operator actions: `trackops dlq replay|purge`.
  */
 export function createDlqRouter(deps: ApiDependencies, kafka?: Kafka): Router {

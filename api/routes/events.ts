@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { z } from 'zod';
-import { OutboxRelay } from '../../consumers/relay/outbox-relay';
-import { OUTBOX_CONTEXTS } from '../../consumers/relay/outbox-wire';
+import { OutboxRelay } from '../../messaging/outbox/outbox-relay';
+import { OUTBOX_CONTEXTS } from '../../messaging/outbox/outbox-wire';
 import type { ApiDependencies } from '../dependencies';
 import { notFound, unavailable } from '../errors';
 import { toPage } from '../pagination';

@@ -1,9 +1,14 @@
 import { createInventoryDb, type InventoryDb } from '../../domain/inventory/db';
 import { createOrdersDb, type OrdersDb } from '../../domain/orders/db';
+import { headerText } from '../../messaging/kafka-headers';
+import {
+  OUTBOX_CONTEXTS,
+  OUTBOX_HEADERS,
+  OUTBOX_ID_PATTERN,
+  type OutboxContext,
+} from '../../messaging/outbox/outbox-wire';
 import type { ConsumerContext } from '../registry';
 import type { ConsumerDefinition } from '../runtime/consumer-runner';
-import { headerText, OUTBOX_HEADERS } from '../runtime/outbox-event';
-import { OUTBOX_CONTEXTS, OUTBOX_ID_PATTERN, type OutboxContext } from './outbox-wire';
 
 export const DELIVERY_MARKER_CONSUMER = 'trackops-outbox-delivered';
 

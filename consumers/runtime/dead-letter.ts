@@ -1,19 +1,5 @@
 import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
-
-export const DLQ_SUFFIX = '.dlq';
-export const dlqTopicOf = (topic: string) => `${topic}${DLQ_SUFFIX}`;
-
-/** Headers a dead-lettered message carries, so it can be understood and replayed later. */
-export const DLQ_HEADERS = {
-  error: 'dlq-error',
-  stack: 'dlq-stack',
-  originalTopic: 'dlq-original-topic',
-  partition: 'dlq-original-partition',
-  offset: 'dlq-original-offset',
-  attempts: 'dlq-attempts',
-  consumer: 'dlq-consumer',
-  failedAt: 'dlq-failed-at',
-} as const;
+import { DLQ_HEADERS, dlqTopicOf } from '../../messaging/dlq/topics';
 
 export interface DeadLetter {
   topic: string;

@@ -1,20 +1,7 @@
-import type { IHeaders, KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
+import { headerText } from '../../messaging/kafka-headers';
+import { OUTBOX_HEADERS } from '../../messaging/outbox/outbox-wire';
 import { PermanentError } from './retry';
-
-/**
- * An outbox event as it travels on `trackops.<aggregatetype>`, whether Debezium's Outbox Event
- * Router or the fallback relay published it: key = aggregate id (plain string), value = the
- * payload JSON, and these headers (plain strings).
- */
-export const OUTBOX_HEADERS = {
-  id: 'id',
-  eventType: 'eventType',
-  aggregateType: 'aggregateType',
-  aggregateId: 'aggregateId',
-  traceparent: 'traceparent',
-  schemaVersion: 'schemaVersion',
-  occurredAt: 'occurredAt',
-} as const;
 
 export interface OutboxEvent<Payload = Record<string, unknown>> {
   id: string;
@@ -25,18 +12,6 @@ export interface OutboxEvent<Payload = Record<string, unknown>> {
   occurredAt: string;
   traceparent?: string;
   payload: Payload;
-}
-
-/**
- * A header's value as a string (the first, if repeated). Debezium writes a NULL column (e.g. an
- * event without traceparent) as a header whose value is null, which kafkajs hands over as `null`
- * despite its IHeaders type: that reads as an absent header.
- */
-export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
-  const value = headers?.[name] as IHeaders[string] | null;
-  if (value === undefined || value === null) return undefined;
-  const first = (Array.isArray(value) ? value[0] : value) as Buffer | string | null | undefined;
-  return first === undefined || first === null ? undefined : first.toString();
 }
 
 /** Parses an outbox event; one without an id or type can never be applied: a permanent error. */

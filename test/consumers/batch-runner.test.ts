@@ -12,7 +12,7 @@ import {
   type ConsumerDefinition,
   type IncomingMessage,
 } from '../../consumers/runtime/consumer-runner';
-import { DLQ_HEADERS, dlqTopicOf } from '../../consumers/runtime/dead-letter';
+import { DLQ_HEADERS, dlqTopicOf } from '../../messaging/dlq/topics';
 import { PermanentError } from '../../consumers/runtime/retry';
 import { createLogger } from '../../lib/logger';
 import { waitFor } from '../support/orders-e2e';

@@ -16,7 +16,7 @@ import request from 'supertest';
 import type { ApiDependencies } from '../../api/dependencies';
 import { errorHandler } from '../../api/errors';
 import { createDlqRouter } from '../../api/routes/dlq';
-import { countDlq, type DlqEntry, type DlqTopicCount } from '../../consumers/dlq/dlq';
+import { countDlq, type DlqEntry, type DlqTopicCount } from '../../messaging/dlq/dlq';
 import { WORKFLOW_SIGNALS_CONSUMER } from '../../consumers/workflow-signals';
 import type { Order } from '../../domain/orders/db';
 import { createLogger } from '../../lib/logger';

@@ -1,5 +1,19 @@
 import type { IHeaders, Message } from 'kafkajs';
-import { OUTBOX_HEADERS } from '../runtime/outbox-event';
+
+/**
+ * An outbox event as it travels on `trackops.<aggregatetype>`, whether Debezium's Outbox Event
+ * Router or the fallback relay published it: key = aggregate id (plain string), value = the
+ * payload JSON, and these headers (plain strings).
+ */
+export const OUTBOX_HEADERS = {
+  id: 'id',
+  eventType: 'eventType',
+  aggregateType: 'aggregateType',
+  aggregateId: 'aggregateId',
+  traceparent: 'traceparent',
+  schemaVersion: 'schemaVersion',
+  occurredAt: 'occurredAt',
+} as const;
 
 export type OutboxContext = 'orders' | 'inventory';
 export const OUTBOX_CONTEXTS: readonly OutboxContext[] = ['orders', 'inventory'];
