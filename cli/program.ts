@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBenchCommand } from './bench-command';
 import { registerDlqCommand } from './dlq-command';
 import { registerRecordHistoriesCommand } from './record-histories';
 import { registerReplayCommand } from './replay-command';
@@ -15,5 +16,6 @@ export function createProgram(): Command {
   registerReplayCommand(program);
   registerRecordHistoriesCommand(program);
   registerDlqCommand(program);
+  registerBenchCommand(program);
   return program;
 }
