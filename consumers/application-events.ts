@@ -12,17 +12,23 @@ interface OrderRow {
   version: number;
 }
 
+export const APPLICATION_EVENTS_CONSUMER = 'trackops-application-events';
 export const ORDER_CREATED_TOPIC = 'ORDER_CREATED';
 export const ORDER_CANCELLED_TOPIC = 'ORDER_CANCELLED';
+
+/** What the application-events consumer works with: a producer for the application topics. */
+export interface ApplicationEventsDeps {
+  producer: Pick<Producer, 'send'>;
+}
 
 /**
  * Keeps the seed system's application topics alive for outside consumers: a new order row becomes
  * ORDER_CREATED, a row turning CANCELLED becomes ORDER_CANCELLED. The event id is derived from the
  * order and the fact, so a redelivered change publishes an event its readers already know.
  */
-export function applicationEventsConsumer(producer: Producer): ConsumerDefinition {
+export function applicationEventsConsumer({ producer }: ApplicationEventsDeps): ConsumerDefinition {
   return {
-    name: 'trackops-application-events',
+    name: APPLICATION_EVENTS_CONSUMER,
     topics: ['trackops_orders.public.orders'],
     async handle({ message }) {
       const change = parseChangeEvent<OrderRow>(message);

@@ -1,10 +1,8 @@
-import Redis from 'ioredis';
 import { loadInventoryItemEntries, loadOrderEntries } from '../cache/entries';
 import { inventoryItemKey, ORDERS_GENERATION_KEY, orderKey } from '../cache/keys';
-import { cacheFromConfig, type CacheEntry, type VersionedCache } from '../cache/versioned-cache';
-import { createInventoryDb, type InventoryDb } from '../domain/inventory/db';
-import { createOrdersDb, type OrdersDb } from '../domain/orders/db';
-import type { ConsumerContext } from './registry';
+import type { CacheEntry, VersionedCache } from '../cache/versioned-cache';
+import type { InventoryDb } from '../domain/inventory/db';
+import type { OrdersDb } from '../domain/orders/db';
 import { parseChangeEvent, type ChangeEvent } from './runtime/change-event';
 import type { ConsumerDefinition, IncomingMessage } from './runtime/consumer-runner';
 import { PermanentError } from './runtime/retry';
@@ -17,14 +15,6 @@ export const CACHE_TOPICS = {
   orderItems: 'trackops_orders.public.order_items',
   inventoryItems: 'trackops_inventory.public.inventory_items',
 } as const;
-
-/** The group and its subscription, the same for both ways of building the consumer. */
-const CACHE_GROUP = {
-  name: CACHE_CONSUMER_NAME,
-  topics: Object.values(CACHE_TOPICS),
-  // A new group starts at the end: the cache only needs changes from the time it is kept.
-  fromBeginning: false,
-};
 
 /** Only the columns this consumer reads; the rows carry all of them (REPLICA IDENTITY FULL). */
 interface OrderRow {
@@ -57,6 +47,7 @@ function versionOf(row: { version: unknown }): number {
 /** A deleted row's fence: past its last version, so nothing of it is cached again. */
 const goneFence = (before: { version: unknown } | null) => (before ? versionOf(before) + 1 : GONE);
 
+/** What the cache consumer works with: the cache it keeps, and the databases it loads rows from. */
 export interface CacheConsumerDeps {
   cache: VersionedCache;
   ordersDb: OrdersDb;
@@ -191,35 +182,12 @@ export function createCacheConsumer(deps: CacheConsumerDeps): BatchConsumerDefin
     );
   }
 
-  return { ...CACHE_GROUP, handle: (incoming) => handleBatch([incoming]), handleBatch };
-}
-
-/**
- * The cache consumer with its own clients, built from the process configuration on its first
- * message (so a consumers process that CONSUMER_GROUPS leaves it out of opens no connections for
- * it). Its database pools and Redis connection are separate from the other consumers'.
- */
-export function cacheConsumer(context: ConsumerContext): BatchConsumerDefinition {
-  const { config, logger } = context;
-  let built: BatchConsumerDefinition | undefined;
-  const consumer = () => {
-    if (built) return built;
-    // Auto-pipelining: the calls a batch issues together leave in one write (one round trip).
-    const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
-    redis.on('error', (error: Error) =>
-      logger.warn({ err: error }, 'cache consumer: redis connection error'),
-    );
-    built = createCacheConsumer({
-      // The consumer's writes must land or be retried: a slow Redis gets more time than the API's reads.
-      cache: cacheFromConfig(redis, { ...config, CACHE_ENABLED: true }, logger, { opTimeoutMs: 2000 }),
-      ordersDb: createOrdersDb(config.ORDERS_DATABASE_URL, 6),
-      inventoryDb: createInventoryDb(config.INVENTORY_DATABASE_URL, 3),
-    });
-    return built;
-  };
   return {
-    ...CACHE_GROUP,
-    handle: (incoming) => consumer().handle(incoming),
-    handleBatch: (batch) => consumer().handleBatch(batch),
+    name: CACHE_CONSUMER_NAME,
+    topics: Object.values(CACHE_TOPICS),
+    // A new group starts at the end: the cache only needs changes from the time it is kept.
+    fromBeginning: false,
+    handle: (incoming) => handleBatch([incoming]),
+    handleBatch,
   };
 }

@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { loadConfig } from '../lib/config';
 import { startHealthServer } from '../lib/health-server';
 import { createLogger } from '../lib/logger';
-import { consumerDefinitions, selectConsumers } from './registry';
+import { consumerDefinitions } from './registry';
 import { startOutboxRelay } from './relay/relay-loop';
 import { ConsumerRunner, type ConsumerMetrics } from './runtime/consumer-runner';
 
@@ -51,10 +51,9 @@ async function main() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'trackops_consumers_' });
   const metrics = consumerMetrics(registry);
-  const runners = selectConsumers(
-    consumerDefinitions({ config, logger, producer }),
-    config.CONSUMER_GROUPS,
-  ).map((definition) => new ConsumerRunner(kafka, producer, definition, logger, metrics));
+  const runners = consumerDefinitions({ config, logger, producer }).map(
+    (definition) => new ConsumerRunner(kafka, producer, definition, logger, metrics),
+  );
   await Promise.all(runners.map((runner) => runner.start()));
   // The fallback path from the outbox tables to Kafka, for when Debezium cannot run (CDC is the default).
   const relay = config.OUTBOX_RELAY_ENABLED

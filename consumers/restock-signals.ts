@@ -1,25 +1,25 @@
-import { z } from 'zod';
+import type { Client } from '@temporalio/client';
 import { EventType } from '../domain/events';
 import type { OrdersDb } from '../domain/orders/db';
+import type { Logger } from '../lib/logger';
 import { orderWorkflowId, restockSignal, type RestockNotice } from '../workflows/contract';
 import type { ConsumerDefinition } from './runtime/consumer-runner';
 import { alreadyProcessed, markProcessed } from './runtime/idempotency';
-import { parseOutboxEvent } from './runtime/outbox-event';
-import { PermanentError } from './runtime/retry';
-import { signalOnce, signalRequestId, type SignalDeps } from './workflow-signals';
+import { outboxPayload, parseOutboxEvent } from './runtime/outbox-event';
+import { signalOnce, signalRequestId } from './signal-once';
 
 export const RESTOCK_SIGNALS_CONSUMER = 'trackops-restock-signals';
 
 /** Signals sent at once for one restock; a popular product may have many backorders waiting. */
 const SIGNAL_CONCURRENCY = 16;
 
-/** The payload of INVENTORY_RESTOCKED, as domain/inventory/catalog.ts writes it. */
-export const restockPayloadSchema = z.object({
-  productId: z.string().min(1),
-  previousAvailable: z.number().int().optional(),
-  available: z.number().int().optional(),
-  added: z.number().int().optional(),
-});
+/** What the restock-signals consumer works with. */
+export interface RestockSignalsDeps {
+  /** The backorders waiting on a product, and processed_events. */
+  ordersDb: OrdersDb;
+  temporal: Client;
+  logger: Logger;
+}
 
 /**
  * The orders whose sagas may wait for `productId`: backorders still PENDING with a line for it.
@@ -49,7 +49,7 @@ export async function backordersWaitingOn(ordersDb: OrdersDb, productId: string)
  * so a redelivery after a crash repeats none of them, and processed_events (orders database) is
  * written after all signals went out. Sagas that closed meanwhile are skipped.
  */
-export function restockSignalsConsumer(deps: SignalDeps): ConsumerDefinition {
+export function restockSignalsConsumer(deps: RestockSignalsDeps): ConsumerDefinition {
   const { ordersDb, temporal, logger } = deps;
   return {
     name: RESTOCK_SIGNALS_CONSUMER,
@@ -58,11 +58,7 @@ export function restockSignalsConsumer(deps: SignalDeps): ConsumerDefinition {
       const event = parseOutboxEvent(message);
       if (event.type !== EventType.InventoryRestocked) return;
       if (await alreadyProcessed(ordersDb, RESTOCK_SIGNALS_CONSUMER, event.id)) return;
-      const parsed = restockPayloadSchema.safeParse(event.payload);
-      if (!parsed.success) {
-        throw new PermanentError(`restock event ${event.id} has an invalid payload: ${parsed.error.message}`);
-      }
-      const { productId } = parsed.data;
+      const { productId } = outboxPayload(event, EventType.InventoryRestocked);
       const orderIds = await backordersWaitingOn(ordersDb, productId);
       let signalled = 0;
       for (let i = 0; i < orderIds.length; i += SIGNAL_CONCURRENCY) {

@@ -1,5 +1,5 @@
-import { createInventoryDb, type InventoryDb } from '../../domain/inventory/db';
-import { createOrdersDb, type OrdersDb } from '../../domain/orders/db';
+import type { InventoryDb } from '../../domain/inventory/db';
+import type { OrdersDb } from '../../domain/orders/db';
 import { headerText } from '../../messaging/kafka-headers';
 import {
   OUTBOX_CONTEXTS,
@@ -7,7 +7,6 @@ import {
   OUTBOX_ID_PATTERN,
   type OutboxContext,
 } from '../../messaging/outbox/outbox-wire';
-import type { ConsumerContext } from '../registry';
 import type { ConsumerDefinition } from '../runtime/consumer-runner';
 
 export const DELIVERY_MARKER_CONSUMER = 'trackops-outbox-delivered';
@@ -18,6 +17,12 @@ export const OUTBOX_TOPIC_CONTEXT: Record<string, OutboxContext> = {
   'trackops.payments': 'orders',
   'trackops.inventory': 'inventory',
 };
+
+/** What the delivery marker works with: the database of each outbox. */
+export interface DeliveryMarkerDeps {
+  orders: OrdersDb;
+  inventory: InventoryDb;
+}
 
 /**
  * Sets `published_at` on the outbox row of every event that reached its topic, whichever path
@@ -30,10 +35,7 @@ export const OUTBOX_TOPIC_CONTEXT: Record<string, OutboxContext> = {
  * Idempotent without processed_events: the UPDATE only touches a row whose `published_at` is null.
  * A message without an event id is left to the other consumers (which dead-letter it).
  */
-export function deliveryMarkerConsumer(dbs: {
-  orders: OrdersDb;
-  inventory: InventoryDb;
-}): ConsumerDefinition {
+export function deliveryMarkerConsumer(dbs: DeliveryMarkerDeps): ConsumerDefinition {
   return {
     name: DELIVERY_MARKER_CONSUMER,
     topics: Object.keys(OUTBOX_TOPIC_CONTEXT),
@@ -49,12 +51,4 @@ export function deliveryMarkerConsumer(dbs: {
       }
     },
   };
-}
-
-/** The marker with database clients of its own, as the consumers process runs it. */
-export function deliveryMarkerFromContext(context: ConsumerContext): ConsumerDefinition {
-  return deliveryMarkerConsumer({
-    orders: createOrdersDb(context.config.ORDERS_DATABASE_URL, 2),
-    inventory: createInventoryDb(context.config.INVENTORY_DATABASE_URL, 2),
-  });
 }

@@ -13,15 +13,16 @@ import {
   restockSignalsConsumer,
 } from '../../consumers/restock-signals';
 import { sendToDeadLetterTopic } from '../../consumers/runtime/dead-letter';
+import { SchemaViolationError } from '../../consumers/runtime/outbox-event';
 import { PermanentError } from '../../consumers/runtime/retry';
+import { signalOnce, signalRequestId } from '../../consumers/signal-once';
 import {
   OrderNotConfirmedYetError,
-  signalOnce,
-  signalRequestId,
   WORKFLOW_SIGNALS_CONSUMER,
   workflowSignalsConsumer,
 } from '../../consumers/workflow-signals';
 import type { Order } from '../../domain/orders/db';
+import type { OrderShipmentEventPayload } from '../../events/payloads';
 import { createLogger } from '../../lib/logger';
 import { createTemporalClient } from '../../lib/temporal-client';
 import { orderWorkflowId, type OrderStatus } from '../../workflows/contract';
@@ -89,13 +90,23 @@ function outboxMessage(type: string, key: string, payload: unknown, headers: IHe
   return { id, incoming: { topic: 'trackops.orders', partition: 0, message } };
 }
 
+/** A carrier report as domain/orders/shipment-events.ts writes it. */
+const shipmentPayload = (
+  order: Pick<Order, 'id' | 'customerId'>,
+  status: 'SHIPPED' | 'DELIVERED',
+): OrderShipmentEventPayload => ({
+  orderId: order.id,
+  customerId: order.customerId,
+  shipmentEventId: randomUUID(),
+  carrier: 'dhl',
+  carrierEventId: randomUUID(),
+  status,
+  trackingNumber: null,
+  occurredAt: new Date().toISOString(),
+});
+
 const shipment = (order: Order, status: 'SHIPPED' | 'DELIVERED') =>
-  outboxMessage('ORDER_SHIPMENT_EVENT', order.id, {
-    orderId: order.id,
-    status,
-    carrier: 'dhl',
-    carrierEventId: randomUUID(),
-  });
+  outboxMessage('ORDER_SHIPMENT_EVENT', order.id, shipmentPayload(order, status));
 
 const statusSignals = async (order: Order) =>
   (await signalsOf(temporal, orderWorkflowId(order.id), 'advanceStatus')).map((s) => s.arg);
@@ -162,16 +173,23 @@ describe('workflow-signals', () => {
     await expect(consumer().handle(waiting.incoming)).rejects.not.toBeInstanceOf(PermanentError);
     expect(await processedRows(ordersDb, WORKFLOW_SIGNALS_CONSUMER, [waiting.id])).toEqual([]);
 
-    const ghost = outboxMessage('ORDER_SHIPMENT_EVENT', randomUUID(), {
-      orderId: randomUUID(),
-      status: 'SHIPPED',
-      carrier: 'dhl',
-      carrierEventId: 'x',
-    });
+    const ghostOrder = { id: randomUUID(), customerId: 'nobody' };
+    const ghost = outboxMessage(
+      'ORDER_SHIPMENT_EVENT',
+      ghostOrder.id,
+      shipmentPayload(ghostOrder, 'SHIPPED'),
+    );
     await expect(consumer().handle(ghost.incoming)).rejects.toThrow(/not found/);
     await expect(consumer().handle(ghost.incoming)).rejects.toBeInstanceOf(PermanentError);
     const bad = outboxMessage('ORDER_SHIPMENT_EVENT', 'k', { orderId: 'nope', status: 'LOST' });
     await expect(consumer().handle(bad.incoming)).rejects.toBeInstanceOf(PermanentError);
+    // Refused by the committed schema, every offending field named.
+    const refusal = consumer().handle(bad.incoming);
+    await expect(refusal).rejects.toBeInstanceOf(SchemaViolationError);
+    await expect(refusal).rejects.toThrow(
+      /ORDER_SHIPMENT_EVENT v1 payload does not match its schema: .*\/orderId must match format "uuid"/,
+    );
+    await expect(consumer().handle(bad.incoming)).rejects.toThrow(/must have required property 'carrier'/);
 
     const other = outboxMessage('ORDER_CONFIRMED', pending.id, { orderId: pending.id });
     await consumer().handle(other.incoming);
@@ -238,5 +256,8 @@ describe('restock-signals', () => {
     await expect(
       consumer().handle(outboxMessage('INVENTORY_RESTOCKED', 'x', { added: 1 }).incoming),
     ).rejects.toBeInstanceOf(PermanentError);
+    await expect(
+      consumer().handle(outboxMessage('INVENTORY_RESTOCKED', 'x', { added: 1 }).incoming),
+    ).rejects.toThrow(/must have required property 'productId'/);
   });
 });

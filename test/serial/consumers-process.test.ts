@@ -17,6 +17,7 @@ import type { Client } from '@temporalio/client';
 import { AssignerProtocol, type Admin, type Producer } from 'kafkajs';
 import { WORKFLOW_SIGNALS_CONSUMER } from '../../consumers/workflow-signals';
 import { createOrdersDb, type Order, type OrdersDb } from '../../domain/orders/db';
+import type { OrderShipmentEventPayload } from '../../events/payloads';
 import { createTemporalClient } from '../../lib/temporal-client';
 import { orderWorkflowId } from '../../workflows/contract';
 import { readLog, signalGroup } from '../support/child-process';
@@ -118,10 +119,14 @@ async function produceShipments(orders: Order[]): Promise<Produced[]> {
               key: order.id,
               value: JSON.stringify({
                 orderId: order.id,
-                status: 'SHIPPED',
+                customerId: order.customerId,
+                shipmentEventId: randomUUID(),
                 carrier: 'test',
                 carrierEventId: eventId,
-              }),
+                status: 'SHIPPED',
+                trackingNumber: null,
+                occurredAt: new Date().toISOString(),
+              } satisfies OrderShipmentEventPayload),
               headers: {
                 id: eventId,
                 eventType: 'ORDER_SHIPMENT_EVENT',
