@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { OrderCreatedPayload } from '../../events/payloads';
 import { AggregateType, EventType, outboxEntry } from '../events';
 import type { InventoryDb } from '../inventory/db';
 import { priceItems } from '../inventory/catalog';
@@ -139,7 +140,7 @@ export async function createOrder(
             {
               orderId,
               customerId: order.customerId,
-              status: order.status,
+              status: 'PENDING',
               totalAmount: total.toFixed(2),
               currency: order.currency,
               items: priced.map((l) => ({
@@ -148,7 +149,7 @@ export async function createOrder(
                 unitPrice: l.unitPrice.toFixed(2),
               })),
               version: order.version,
-            },
+            } satisfies OrderCreatedPayload,
             request.traceparent,
           ),
         );

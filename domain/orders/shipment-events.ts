@@ -1,3 +1,4 @@
+import type { OrderShipmentEventPayload } from '../../events/payloads';
 import { AggregateType, EventType, outboxEntry } from '../events';
 import type { OrdersDb, ShipmentEvent } from './db';
 import { OrderNotFoundError, writeOrdersOutbox } from './order-store';
@@ -94,10 +95,10 @@ export async function recordShipmentEvent(
             shipmentEventId: created.id,
             carrier: created.carrier,
             carrierEventId: created.carrierEventId,
-            status: created.status,
+            status: report.status,
             trackingNumber: created.trackingNumber,
             occurredAt: created.occurredAt.toISOString(),
-          },
+          } satisfies OrderShipmentEventPayload,
           traceparent,
         ),
       );
