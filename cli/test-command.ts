@@ -8,6 +8,7 @@ import { checkMigrationDrift } from '../deploy/stack/migrations';
 import { repoRoot } from '../deploy/stack/paths';
 import { stackUp } from '../deploy/stack/stack';
 import { appEnvironment } from '../deploy/stack/components/app-process';
+import { findImportCycles } from './import-cycles';
 import { reportStackFailure } from './stack-commands';
 
 function run(
@@ -34,12 +35,15 @@ interface JestSummary {
 
 /**
  * The whole suite, as CI runs it: brings the real stack up (installing what is missing), then
- * format, lint, types, migration drift, and every jest test against the running servers.
+ * format, lint, types, import cycles, migration drift, and every jest test against the running
+ * servers.
  */
 export function registerTestCommand(program: Command): void {
   program
     .command('test [jestArgs...]')
-    .description('bring the stack up, then run format, lint, type and drift checks and the whole test suite')
+    .description(
+      'bring the stack up, then run format, lint, type, import-cycle and drift checks and the whole test suite',
+    )
     .option('--no-stack', 'do not start the stack (it must already be running)')
     .action(async (jestArgs: string[], options: { stack: boolean }) => {
       const started = Date.now();
@@ -59,6 +63,15 @@ export function registerTestCommand(program: Command): void {
       await check('format', bin('prettier'), ['--check', '.']);
       await check('lint', bin('eslint'), ['.']);
       await check('types', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+      process.stderr.write('\n=== import cycles: modules and top-level folders (dependency-cruiser)\n');
+      try {
+        const cycles = await findImportCycles();
+        process.stderr.write(cycles.length === 0 ? 'no import cycles\n' : `${cycles.join('\n')}\n`);
+        if (cycles.length > 0) failures.push('import cycles');
+      } catch (error) {
+        process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+        failures.push('import cycles');
+      }
       process.stderr.write('\n=== migrations: schema.prisma vs prisma/*/migrations\n');
       try {
         await checkMigrationDrift(env);
