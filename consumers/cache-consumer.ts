@@ -135,7 +135,7 @@ function collect(batch: IncomingMessage[]): EntryWork[] {
  * value be read for the length of the load, and saves a round trip per batch.
  *
  * Idempotent by construction, so no processed_events bookkeeping: the value written is always the
- * row as the database has it at that moment, and the version rules (api/cache/lua.ts) refuse to put
+ * row as the database has it at that moment, and the version rules (cache/lua.ts) refuse to put
  * anything older than what is cached or fenced. A redelivered or replayed old event, or events of
  * one order handled out of order across partitions (order_items are keyed by item id), can at
  * worst rewrite the current value at its current version, which is a no-op.
