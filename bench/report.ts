@@ -5,6 +5,7 @@ import type { CdcLagResult } from './cdc/measure-lag';
 import type { CeilingResult } from './ceiling/run-ceiling';
 import type { HttpLoadResult } from './http/http-load';
 import type { GitInfo, MachineInfo } from './machine';
+import type { BENCH_METHODS } from './methods';
 import type { MemorySnapshot } from './memory';
 import type { BenchOptions, BenchPart } from './options';
 import type { CleanupResult } from './saga/cleanup';
@@ -44,6 +45,7 @@ export interface BenchReport {
   options: BenchOptions;
   addresses: { api: string; temporal: string; temporalNamespace: string; kafka: string };
   ratios: Ratios;
+  methods: typeof BENCH_METHODS;
   parts: {
     ceiling?: PartResult<CeilingResult>;
     saga?: PartResult<SagaSaturation & { openLoop: OpenLoopResult }>;

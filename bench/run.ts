@@ -15,6 +15,7 @@ import { runCeiling } from './ceiling/run-ceiling';
 import { runHttpLoad } from './http/http-load';
 import { closedLoop } from './load/closed-loop';
 import { gitInfo, machineInfo } from './machine';
+import { BENCH_METHODS } from './methods';
 import { memorySnapshot, PeakMemorySampler, totalMiB, type MemorySnapshot } from './memory';
 import type { BenchOptions, BenchPart } from './options';
 import { ratiosOf, writeReport, type BenchReport, type PartResult } from './report';
@@ -89,7 +90,9 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   };
 
   if (wants('saga') || wants('declines') || wants('http')) {
-    const stock = await ensureBenchStock(options.apiUrl, STOCK_NEEDED);
+    const stock = await ensureBenchStock(options.apiUrl, STOCK_NEEDED).catch((error: unknown) => {
+      throw new Error(`the API at ${options.apiUrl} (is the stack up?): ${describe(error)}`);
+    });
     log(`stock: ${stock} units of ${BENCH_PRODUCT_ID} available`);
   }
 
@@ -237,6 +240,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       kafka: config.KAFKA_BROKERS,
     },
     ratios: ratiosOf(parts),
+    methods: BENCH_METHODS,
     parts,
     cleanup,
   };

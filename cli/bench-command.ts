@@ -57,7 +57,7 @@ export function registerBenchCommand(program: Command): void {
     )
     .option(
       '--poll-ms <ms>',
-      'how often an order is read while waiting for it to settle',
+      'shortest interval between two reads of a pending order (long waits read less often, up to 500 ms)',
       positiveInt('--poll-ms'),
     )
     .option(
