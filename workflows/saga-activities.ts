@@ -4,27 +4,10 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Compensations, DatabaseSteps, PaymentSteps } from '../activities/types';
-import { FailureType } from './contract';
+import { DATABASE_STEP_OPTIONS, nonRetryableErrorTypes } from './activity-options';
 
-/** Business refusals: retrying cannot change the answer. A provider timeout is not one of them. */
-const nonRetryableErrorTypes = [
-  FailureType.InsufficientStock,
-  FailureType.PaymentDeclined,
-  FailureType.OrderNotFound,
-];
-
-/** Database steps: retried with backoff for infrastructure failures for up to five minutes. */
 export const { reserveInventory, commitInventory, recordOrderStatus, raiseShipmentSlaAlert } =
-  proxyActivities<DatabaseSteps>({
-    startToCloseTimeout: '15s',
-    scheduleToCloseTimeout: '5m',
-    retry: {
-      initialInterval: '500ms',
-      backoffCoefficient: 2,
-      maximumInterval: '10s',
-      nonRetryableErrorTypes,
-    },
-  });
+  proxyActivities<DatabaseSteps>(DATABASE_STEP_OPTIONS);
 
 /** The payment provider: a short per-call timeout and a bounded total, after which we give up. */
 export const { authorizePayment, capturePayment } = proxyActivities<PaymentSteps>({

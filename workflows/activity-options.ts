@@ -1,0 +1,25 @@
+/**
+ * The saga's activity options, pure so the workflow bundle and the benchmark's ceiling (which must
+ * schedule exactly as the saga's database steps do) share one definition.
+ */
+import type { ActivityOptions } from '@temporalio/workflow';
+import { FailureType } from './contract';
+
+/** Business refusals: retrying cannot change the answer. A provider timeout is not one of them. */
+export const nonRetryableErrorTypes = [
+  FailureType.InsufficientStock,
+  FailureType.PaymentDeclined,
+  FailureType.OrderNotFound,
+];
+
+/** Database steps: retried with backoff for infrastructure failures for up to five minutes. */
+export const DATABASE_STEP_OPTIONS = {
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '5m',
+  retry: {
+    initialInterval: '500ms',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    nonRetryableErrorTypes,
+  },
+} satisfies ActivityOptions;
