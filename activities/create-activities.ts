@@ -9,6 +9,7 @@ import {
 } from '../domain/inventory/stock';
 import type { OrdersDb } from '../domain/orders/db';
 import { OrderNotFoundError, recordOrderStatus, recordShipmentSlaBreach } from '../domain/orders/order-store';
+import { IdempotencyKeyTakenError, writeOrder } from '../domain/orders/place-order';
 import { recordPayment } from '../domain/orders/payment-store';
 import { FailureType } from '../workflows/contract';
 import { PaymentDeclinedError, PaymentProviderTimeoutError, type PaymentGateway } from './payments/gateway';
@@ -26,6 +27,9 @@ function asBusinessFailure(error: unknown): never {
     throw ApplicationFailure.nonRetryable(error.message, FailureType.InsufficientStock, {
       productId: error.productId,
     });
+  }
+  if (error instanceof IdempotencyKeyTakenError) {
+    throw ApplicationFailure.nonRetryable(error.message, FailureType.IdempotencyKeyTaken);
   }
   if (error instanceof OrderNotFoundError) {
     throw ApplicationFailure.nonRetryable(error.message, FailureType.OrderNotFound);
@@ -48,12 +52,18 @@ function asBusinessFailure(error: unknown): never {
  */
 export function createActivities({ ordersDb, inventoryDb, payments }: ActivityDependencies): OrderActivities {
   return {
-    async reserveInventory({ orderId, items, traceparent }) {
-      // The API starts the saga just before its transaction commits. Until the order row is
-      // visible this attempt retries; a saga whose order never committed holds nothing.
-      const order = await ordersDb.order.findUnique({ where: { id: orderId }, select: { id: true } });
-      if (!order)
-        throw ApplicationFailure.retryable(`order ${orderId} is not committed yet`, 'OrderNotCommitted');
+    async placeOrder({ traceparent, ...priced }) {
+      return writeOrder(ordersDb, priced, traceparent).catch(asBusinessFailure);
+    },
+
+    async reserveInventory({ orderId, items, orderWritten, traceparent }) {
+      if (!orderWritten) {
+        // Sagas before v3: the API started the saga just before its transaction committed. Until
+        // the order row is visible this attempt retries; a saga whose order never committed holds nothing.
+        const order = await ordersDb.order.findUnique({ where: { id: orderId }, select: { id: true } });
+        if (!order)
+          throw ApplicationFailure.retryable(`order ${orderId} is not committed yet`, 'OrderNotCommitted');
+      }
       try {
         return { reservationIds: await reserveStock(inventoryDb, orderId, items, { traceparent }) };
       } catch (error) {

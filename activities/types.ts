@@ -2,15 +2,33 @@
  * The inputs and results of the saga's activities. The workflow imports only these types (and
  * `typeof createActivities`), never the implementations.
  */
-import type { CancellationReason, OrderLine, OrderStatus } from '../workflows/contract';
+import type {
+  CancellationReason,
+  OrderDraft,
+  OrderLine,
+  OrderStatus,
+  PlacedOrder,
+} from '../workflows/contract';
 
 export interface TraceContext {
   traceparent?: string;
 }
 
+/** The order's rows as the saga writes them (from v3). */
+export interface PlaceOrderInput extends TraceContext {
+  orderId: string;
+  customerId: string;
+  totalAmount: string;
+  currency: string;
+  allowBackorder: boolean;
+  draft: OrderDraft;
+}
+
 export interface ReserveInventoryInput extends TraceContext {
   orderId: string;
   items: OrderLine[];
+  /** The saga wrote the order itself (v3), so there is no commit of the API's to wait for. */
+  orderWritten?: boolean;
 }
 
 export interface ReserveInventoryResult {
@@ -60,6 +78,7 @@ export interface SlaAlertInput extends TraceContext {
 
 /** What the worker registers; the workflow calls these through proxyActivities. */
 export interface OrderActivities {
+  placeOrder(input: PlaceOrderInput): Promise<PlacedOrder>;
   reserveInventory(input: ReserveInventoryInput): Promise<ReserveInventoryResult>;
   releaseInventory(input: OrderRef): Promise<ReleaseInventoryResult>;
   commitInventory(input: OrderRef): Promise<void>;
@@ -77,3 +96,4 @@ export type DatabaseSteps = Pick<
 >;
 export type PaymentSteps = Pick<OrderActivities, 'authorizePayment' | 'capturePayment'>;
 export type Compensations = Pick<OrderActivities, 'releaseInventory' | 'voidOrRefundPayment'>;
+export type Placement = Pick<OrderActivities, 'placeOrder'>;

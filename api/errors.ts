@@ -13,8 +13,10 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly validationErrors?: FieldError[],
+    /** What went wrong upstream: logged, never sent to the client. */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
   }
 }
 
@@ -22,7 +24,7 @@ export const badRequest = (message: string, validationErrors?: FieldError[]) =>
   new ApiError(400, message, validationErrors);
 export const notFound = (message: string) => new ApiError(404, message);
 export const conflict = (message: string) => new ApiError(409, message);
-export const unavailable = (message: string) => new ApiError(503, message);
+export const unavailable = (message: string, cause?: unknown) => new ApiError(503, message, undefined, cause);
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -61,6 +63,8 @@ interface BodyParserError {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     if (error instanceof ApiError) {
+      if (error.cause !== undefined) logger.warn({ err: error.cause, path: req.path }, error.message);
+      if (error.status === 503) res.setHeader('Retry-After', '1');
       res.status(error.status).json(body(error.status, error.message, req.path, error.validationErrors));
       return;
     }

@@ -1,4 +1,6 @@
 import {
+  ApplicationFailure,
+  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -7,6 +9,8 @@ import {
 import {
   cancelUpdate,
   CustomerIdKey,
+  FailureType,
+  orderPlacedUpdate,
   ORDERS_TASK_QUEUE,
   orderWorkflowId,
   OrderIdKey,
@@ -16,19 +20,34 @@ import {
   type CancelRequest,
   type OrderSagaInput,
   type OrderStatus,
+  type PlacementAnswer,
   type SagaState,
   type StatusChangeRequest,
 } from '../workflows/contract';
 import { orderSaga } from '../workflows/order-saga';
 import { ApiError, unavailable } from './errors';
 
-/** How long a request waits on Temporal before answering 503. */
+/** How long a request waits on Temporal before answering 503 (placing an order has its own bound). */
 const TEMPORAL_DEADLINE_MS = 5000;
 
 export class SagaRefusedError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly failureType?: string,
+  ) {
     super(message);
     this.name = 'SagaRefusedError';
+  }
+}
+
+/** The saga did not write its order; `idempotencyKeyTaken` when an earlier order holds the key. */
+export class OrderNotPlacedError extends Error {
+  constructor(
+    message: string,
+    readonly idempotencyKeyTaken: boolean,
+  ) {
+    super(message);
+    this.name = 'OrderNotPlacedError';
   }
 }
 
@@ -44,8 +63,51 @@ export class SagaClient {
   constructor(
     private readonly temporal: Client,
     private readonly taskQueue: string = ORDERS_TASK_QUEUE,
+    private readonly placementDeadlineMs: number = TEMPORAL_DEADLINE_MS,
   ) {}
 
+  /**
+   * Starts the order's saga and waits until it has written the order (update-with-start: one call).
+   * A retried request names the same workflow (its id comes from the Idempotency-Key) and gets the
+   * order that saga wrote. Answers undefined when that saga has already finished: the caller reads
+   * the order from the database then.
+   */
+  async place(
+    input: OrderSagaInput & { draft: NonNullable<OrderSagaInput['draft']> },
+    requestId: string,
+  ): Promise<PlacementAnswer | undefined> {
+    const start = new WithStartWorkflowOperation(orderSaga, {
+      workflowId: orderWorkflowId(input.orderId),
+      taskQueue: this.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      // A finished saga's id is never reused: a retry of a delivered order must not order it again.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: OrderIdKey, value: input.orderId },
+        { key: CustomerIdKey, value: input.customerId },
+        { key: OrderStatusKey, value: 'PENDING' },
+      ],
+    });
+    try {
+      return await this.call(
+        () =>
+          this.temporal.workflow.executeUpdateWithStart(orderPlacedUpdate, {
+            args: [{ requestId }],
+            startWorkflowOperation: start,
+          }),
+        this.placementDeadlineMs,
+      );
+    } catch (error) {
+      if (error instanceof SagaRefusedError) {
+        throw new OrderNotPlacedError(error.message, error.failureType === FailureType.IdempotencyKeyTaken);
+      }
+      if (error instanceof SagaNotRunningError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Starts a saga without waiting for it (sagas whose order is already written, e.g. tests of v2). */
   async start(input: OrderSagaInput): Promise<void> {
     await this.call(async () => {
       try {
@@ -60,7 +122,6 @@ export class SagaClient {
           ],
         });
       } catch (error) {
-        // A retried start inside a retried transaction: the saga is already there, which is the goal.
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       }
     });
@@ -86,21 +147,22 @@ export class SagaClient {
     return this.call(() => this.temporal.workflow.getHandle(orderWorkflowId(orderId)).query(sagaStateQuery));
   }
 
-  private async call<T>(work: () => Promise<T>): Promise<T> {
+  private async call<T>(work: () => Promise<T>, deadlineMs = TEMPORAL_DEADLINE_MS): Promise<T> {
     try {
-      return await this.temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, work);
+      return await this.temporal.withDeadline(Date.now() + deadlineMs, work);
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) {
         const cause = error.cause instanceof Error ? error.cause.message : error.message;
-        throw new SagaRefusedError(cause);
+        const type = error.cause instanceof ApplicationFailure ? (error.cause.type ?? undefined) : undefined;
+        throw new SagaRefusedError(cause, type);
       }
+      // A finished saga with this id (REJECT_DUPLICATE): the order it wrote is in the database.
+      if (error instanceof WorkflowExecutionAlreadyStartedError) throw new SagaNotRunningError('finished');
       if (error instanceof WorkflowNotFoundError)
         throw new SagaNotRunningError(error.workflowId ?? 'unknown');
       if (error instanceof ApiError || error instanceof SagaRefusedError) throw error;
       if (isCompletedWorkflowError(error)) throw new SagaNotRunningError('unknown');
-      throw unavailable(
-        `workflow service unavailable: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      throw unavailable('the workflow service did not answer in time; retry shortly', error);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -5,7 +6,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createInventoryDb } from '../domain/inventory/db';
 import { createItem } from '../domain/inventory/catalog';
 import { createOrdersDb } from '../domain/orders/db';
-import { createOrder } from '../domain/orders/create-order';
+import { priceOrder } from '../domain/orders/place-order';
 import { SagaClient } from '../api/saga-client';
 import { sagaInputFor } from '../api/saga-input';
 import { appEnvironment } from '../deploy/stack/components/app-process';
@@ -68,24 +69,19 @@ export function registerRecordHistoriesCommand(program: Command): void {
       });
 
       const order = async (quantity: number, paymentMethod = 'tok_visa') => {
-        const created = await createOrder(
-          ordersDb,
-          inventoryDb,
-          {
-            customerId: `recorder-${suffix}`,
-            items: [{ productId, quantity }],
-            address: { streetAddress: '1 Replay Road', city: 'Histon', postalCode: 'CB24', country: 'GB' },
-          },
-          (o, items) =>
-            sagas.start(
-              sagaInputFor(o, items, {
-                paymentMethod,
-                shipmentSla: config.SHIPMENT_SLA,
-                backorderTimeout: config.BACKORDER_TIMEOUT,
-              }),
-            ),
-        );
-        return created.order.id;
+        const priced = await priceOrder(inventoryDb, {
+          customerId: `recorder-${suffix}`,
+          items: [{ productId, quantity }],
+          address: { streetAddress: '1 Replay Road', city: 'Histon', postalCode: 'CB24', country: 'GB' },
+        });
+        const input = sagaInputFor(priced, {
+          paymentMethod,
+          shipmentSla: config.SHIPMENT_SLA,
+          backorderTimeout: config.BACKORDER_TIMEOUT,
+          requestId: randomUUID(),
+        });
+        await sagas.place(input, input.draft.requestId);
+        return priced.orderId;
       };
       const statusOf = async (orderId: string) =>
         (await ordersDb.order.findUniqueOrThrow({ where: { id: orderId } })).status;

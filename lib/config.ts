@@ -55,6 +55,11 @@ export const configSchema = z.object({
   PAYMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** How long a confirmed order may wait for shipment before an SLA alert, e.g. 48h. */
   SHIPMENT_SLA: duration('48h'),
+  /**
+   * How long POST /api/orders waits for the saga to write the order before answering 503: a burst
+   * beyond what the worker places per second queues this long rather than being refused.
+   */
+  ORDER_PLACEMENT_TIMEOUT: duration('30s'),
   /** How long a backordered saga waits for a restock before it cancels (BACKORDER_EXPIRED), e.g. 7d. */
   BACKORDER_TIMEOUT: duration('7d'),
   /** Fallback polling relay from the outbox tables to Kafka, in the consumers process; CDC is the default. */

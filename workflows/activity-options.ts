@@ -10,6 +10,7 @@ export const nonRetryableErrorTypes = [
   FailureType.InsufficientStock,
   FailureType.PaymentDeclined,
   FailureType.OrderNotFound,
+  FailureType.IdempotencyKeyTaken,
 ];
 
 /** Database steps: retried with backoff for infrastructure failures for up to five minutes. */

@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { OrderView } from '../domain/orders/order-view';
 import type { FulfilmentStatus, OrderStatus } from './order-status';
 
 export const ORDERS_TASK_QUEUE = 'orders';
@@ -41,6 +42,10 @@ export const FailureType = {
   PaymentDeclined: 'PaymentDeclined',
   PaymentProviderTimeout: 'PaymentProviderTimeout',
   OrderNotFound: 'OrderNotFound',
+  /** The Idempotency-Key already belongs to another order id (written before v3). */
+  IdempotencyKeyTaken: 'IdempotencyKeyTaken',
+  /** The saga could not write its order in time; it ends without one. */
+  OrderNotPlaced: 'OrderNotPlaced',
 } as const;
 
 export interface OrderLine {
@@ -64,9 +69,58 @@ export interface OrderSagaInput {
   shipmentSla?: string;
   /** W3C traceparent of the request that created the order, carried into outbox rows. */
   traceparent?: string;
+  /**
+   * The order as the API priced it, for the saga's first step to write (from v3; before that the
+   * API wrote the order and then started the saga).
+   */
+  draft?: OrderDraft;
+}
+
+/** One order line with the price inventory gave it: decimal strings, never floats. */
+export interface PricedLine extends OrderLine {
+  productName: string;
+  unitPrice: string;
+  lineTotal: string;
+}
+
+export interface ShippingAddress {
+  streetAddress: string;
+  city: string;
+  state?: string;
+  postalCode: string;
+  country: string;
+  phoneNumber?: string;
+}
+
+/** Everything the order's rows need beyond the saga input's own fields. */
+export interface OrderDraft {
+  lines: PricedLine[];
+  address: ShippingAddress;
+  deliveryInstructions?: string;
+  idempotencyKey?: string;
+  /** Hash of the request that used the key: the same key with another request is refused. */
+  requestFingerprint?: string;
+  /** The HTTP request that started the saga; `orderPlaced` from any other request is a replay. */
+  requestId: string;
+}
+
+export interface PlacementRequest {
+  requestId: string;
+}
+
+/** The order's rows once written. */
+export interface PlacedOrder {
+  order: OrderView;
+  requestFingerprint: string | null;
+}
+
+/** What `orderPlaced` answers: the order, and whether an earlier request placed it. */
+export interface PlacementAnswer extends PlacedOrder {
+  replayed: boolean;
 }
 
 export type SagaStep =
+  | 'PLACING_ORDER'
   | 'RESERVING_INVENTORY'
   | 'AWAITING_RESTOCK'
   | 'AUTHORIZING_PAYMENT'
@@ -132,6 +186,11 @@ export const cancelSignal = defineSignal<[CancelRequest]>('cancelOrder');
 /** Cancellation with an answer: refused once the order has shipped. */
 export const cancelUpdate = defineUpdate<SagaState, [CancelRequest]>('requestCancellation');
 export const restockSignal = defineSignal<[RestockNotice]>('restock');
+/**
+ * Sent with the saga's start (update-with-start): answers once the saga has written its order, so
+ * the client's 201 means the order is stored; a retried request with the same id gets the same order.
+ */
+export const orderPlacedUpdate = defineUpdate<PlacementAnswer, [PlacementRequest]>('orderPlaced');
 
 export const OrderIdKey = defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD);
 export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);

@@ -1,6 +1,7 @@
 // Over 300 lines on purpose: the saga reads top to bottom as one function whose steps share one state.
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -15,9 +16,10 @@ import {
 import {
   cancelSignal,
   cancelUpdate,
-  canFulfil,
   FailureType,
+  canFulfil,
   isCancellable,
+  orderPlacedUpdate,
   OrderStatusKey,
   restockSignal,
   sagaStateQuery,
@@ -27,6 +29,7 @@ import {
   type CancelRequest,
   type OrderSagaInput,
   type OrderStatus,
+  type PlacedOrder,
   type SagaResult,
   type SagaState,
   type SagaStep,
@@ -37,11 +40,11 @@ import { parseDuration } from './duration';
 import {
   authorizePayment,
   capturePayment,
-  commitInventory,
-  raiseShipmentSlaAlert,
-  recordOrderStatus,
+  captureLocally,
+  localDatabaseSteps,
+  placeOrder,
+  queuedDatabaseSteps,
   releaseInventory,
-  reserveInventory,
   voidOrRefundPayment,
 } from './saga-activities';
 
@@ -51,16 +54,34 @@ export const PATCH_SLA_ALERT_NOT_FATAL = 'sla-alert-not-fatal';
 /** v2: cancelling the workflow execution itself compensates like a cancel request. */
 export const PATCH_COMPENSATE_ON_EXECUTION_CANCEL = 'compensate-on-execution-cancel';
 
-const failureType = (error: unknown): string | undefined =>
-  error instanceof ActivityFailure && error.cause instanceof ApplicationFailure
-    ? (error.cause.type ?? undefined)
-    : undefined;
+/**
+ * v3: the saga writes its own order (its first step, answered to the API through `orderPlaced`)
+ * and runs its database steps and the capture as local activities. Sagas without a draft in their
+ * input were started by the API after it wrote the order (v1, v2), and replay the queued steps.
+ */
+export const PATCH_LOCAL_STEPS = 'local-steps';
+
+/**
+ * What an activity failed with. A queued activity's failure arrives wrapped in an ActivityFailure;
+ * a local activity's arrives as the failure itself.
+ */
+const causeOf = (error: unknown): unknown => (error instanceof ActivityFailure ? error.cause : error);
+
+const failureType = (error: unknown): string | undefined => {
+  const cause = causeOf(error);
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+};
 
 const timedOut = (error: unknown): boolean =>
-  error instanceof ActivityFailure &&
-  (error.cause instanceof TimeoutFailure || failureType(error) === FailureType.PaymentProviderTimeout);
+  causeOf(error) instanceof TimeoutFailure || failureType(error) === FailureType.PaymentProviderTimeout;
 
-/** A bad duration in the input is a bug in the caller: retrying cannot fix it. */
+/** The saga could not write its order: it ends at once, with nothing to compensate. */
+class OrderNotPlaced extends Error {
+  constructor(readonly failure: ApplicationFailure) {
+    super(failure.message);
+  }
+}
+
 const durationMsOf = (text: string): number => {
   const ms = parseDuration(text);
   if (ms === undefined) throw ApplicationFailure.nonRetryable(`bad duration "${text}"`, 'InvalidDuration');
@@ -86,7 +107,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
   const state: SagaState = {
     orderId: input.orderId,
     status: 'PENDING',
-    step: 'RESERVING_INVENTORY',
+    step: input.draft ? 'PLACING_ORDER' : 'RESERVING_INVENTORY',
     timeline: [],
     compensations: [],
     slaBreached: false,
@@ -97,6 +118,10 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
   let cancelRequest: CancelRequest | undefined;
   const restockedProducts = new Set<string>();
   const undo: { name: string; run: () => Promise<unknown> }[] = [];
+  let placement: { placed: PlacedOrder } | { failed: ApplicationFailure } | undefined;
+  const localSteps = input.draft !== undefined && patched(PATCH_LOCAL_STEPS);
+  const databaseSteps = localSteps ? localDatabaseSteps : queuedDatabaseSteps;
+  const capture = localSteps ? captureLocally : capturePayment;
 
   const note = (step: string, outcome: TimelineEntry['outcome'], detail?: string) => {
     state.timeline.push({ step, outcome, at: new Date().toISOString(), ...(detail ? { detail } : {}) });
@@ -109,7 +134,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
     status: OrderStatus,
     extra: { reason?: CancellationReason; detail?: string; source?: string } = {},
   ) => {
-    await recordOrderStatus({ orderId: input.orderId, status, ...extra, ...trace });
+    await databaseSteps.recordOrderStatus({ orderId: input.orderId, status, ...extra, ...trace });
     state.status = status;
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
   };
@@ -134,6 +159,15 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
   };
 
   setHandler(sagaStateQuery, () => state);
+  setHandler(orderPlacedUpdate, async ({ requestId }) => {
+    if (!input.draft) {
+      throw ApplicationFailure.nonRetryable('this saga did not write its order', FailureType.OrderNotPlaced);
+    }
+    await condition(() => placement !== undefined);
+    if (placement && 'failed' in placement) throw placement.failed;
+    const { placed } = placement as { placed: PlacedOrder };
+    return { ...placed, replayed: requestId !== input.draft.requestId };
+  });
   setHandler(statusSignal, (request) => {
     try {
       acceptStatus(request);
@@ -175,6 +209,36 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
     restockedProducts.add(productId);
   });
 
+  const place = async (draft: NonNullable<OrderSagaInput['draft']>) => {
+    try {
+      const placed = await placeOrder({
+        orderId: input.orderId,
+        customerId: input.customerId,
+        totalAmount: input.totalAmount,
+        currency: input.currency,
+        allowBackorder: input.allowBackorder ?? false,
+        draft,
+        ...trace,
+      });
+      placement = { placed };
+      note('PLACING_ORDER', 'COMPLETED');
+    } catch (error) {
+      const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
+      const message = cause instanceof Error ? cause.message : String(cause);
+      const failed = ApplicationFailure.nonRetryable(
+        `order ${input.orderId} could not be written: ${message}`,
+        failureType(error) === FailureType.IdempotencyKeyTaken
+          ? FailureType.IdempotencyKeyTaken
+          : FailureType.OrderNotPlaced,
+      );
+      placement = { failed };
+      note('PLACING_ORDER', 'FAILED', message);
+      // The API is waiting on `orderPlaced`: it must hear why before the saga ends.
+      await condition(allHandlersFinished);
+      throw new OrderNotPlaced(failed);
+    }
+  };
+
   const reserve = async () => {
     enter('RESERVING_INVENTORY');
     undo.unshift({
@@ -186,7 +250,13 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
       // attempt was in flight must still wake the backorder wait.
       restockedProducts.clear();
       try {
-        await reserveInventory({ orderId: input.orderId, items: input.items, ...trace });
+        await databaseSteps.reserveInventory({
+          orderId: input.orderId,
+          items: input.items,
+          // v3 sagas wrote the order themselves; earlier inputs stay as they were recorded.
+          ...(input.draft ? { orderWritten: true } : {}),
+          ...trace,
+        });
         note('RESERVING_INVENTORY', 'COMPLETED');
         return;
       } catch (error) {
@@ -237,8 +307,8 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
 
   const confirm = async (paymentRef: { orderId: string; idempotencyKey: string }) => {
     enter('CONFIRMING');
-    await capturePayment({ ...paymentRef, ...trace });
-    await commitInventory({ orderId: input.orderId, ...trace });
+    await capture({ ...paymentRef, ...trace });
+    await databaseSteps.commitInventory({ orderId: input.orderId, ...trace });
     await record('CONFIRMED');
     promised = promised === 'PENDING' ? 'CONFIRMED' : promised;
     note('CONFIRMING', 'COMPLETED');
@@ -272,6 +342,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
   };
 
   try {
+    if (input.draft) await place(input.draft);
     await reserve();
     checkCancelled();
     const paymentRef = await authorize();
@@ -283,6 +354,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
     note('COMPLETED', 'COMPLETED');
     return { orderId: input.orderId, status: state.status };
   } catch (error) {
+    if (error instanceof OrderNotPlaced) throw error.failure;
     if (error instanceof SagaCancelled) return compensate(error.reason, error.detail);
     if (isCancellation(error) && patched(PATCH_COMPENSATE_ON_EXECUTION_CANCEL)) {
       // `temporal workflow cancel`: the compensations must run to the end despite the cancellation.
@@ -310,7 +382,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
       if (woke === false) {
         state.slaBreached = true;
         note('SHIPMENT_SLA', 'ALERT', `not shipped within ${input.shipmentSla ?? '48h'}`);
-        const alert = raiseShipmentSlaAlert({
+        const alert = databaseSteps.raiseShipmentSlaAlert({
           orderId: input.orderId,
           sla: input.shipmentSla ?? '48h',
           ...trace,

@@ -1,16 +1,20 @@
 import { Router } from 'express';
+import { randomUUID } from 'node:crypto';
 import {
-  createOrder,
+  findOrder,
   IdempotencyKeyReusedError,
+  priceOrder,
+  requestFingerprint,
   UnknownProductsError,
-} from '../../domain/orders/create-order';
+} from '../../domain/orders/place-order';
 import { orderItemView, orderView } from '../../domain/orders/order-view';
-import { isCancellable } from '../../workflows/contract';
+import { isCancellable, type PlacedOrder } from '../../workflows/contract';
 import { loadOrderEntry } from '../../cache/entries';
 import { listQueryHash, ORDERS_GENERATION_KEY, ORDERS_LIST_PREFIX, orderKey } from '../../cache/keys';
 import { cacheFromConfig, type VersionedCache } from '../../cache/versioned-cache';
+import { durationMs } from '../../lib/config';
 import type { ApiDependencies } from '../dependencies';
-import { badRequest, conflict, notFound } from '../errors';
+import { badRequest, conflict, notFound, unavailable } from '../errors';
 import {
   createOrderSchema,
   idempotencyKeySchema,
@@ -20,11 +24,25 @@ import {
 } from '../order-schemas';
 import { parsePageRequest, toPage } from '../pagination';
 import { sagaInputFor } from '../saga-input';
-import { SagaClient, SagaNotRunningError, SagaRefusedError } from '../saga-client';
+import { OrderNotPlacedError, SagaClient, SagaNotRunningError, SagaRefusedError } from '../saga-client';
 import { traceparentOf } from '../request-context';
 import { parseOrThrow } from '../validation';
 
 const SORT_FIELDS = ['createdAt', 'updatedAt', 'totalAmount', 'status', 'customerId'] as const;
+
+const replayOf = (placed: PlacedOrder | undefined) => placed && { ...placed, replayed: true };
+
+/** A 400 naming each line whose product inventory does not know. */
+function unknownProducts(items: { productId: string }[], error: UnknownProductsError) {
+  return badRequest(
+    'order refers to unknown products',
+    items.flatMap((item, index) =>
+      error.productIds.includes(item.productId)
+        ? [{ field: `items.${index}.productId`, rejectedValue: item.productId, message: 'unknown product' }]
+        : [],
+    ),
+  );
+}
 
 /**
  * The seed system's order endpoints, carried by the order saga. GET by id and list pages are read
@@ -36,7 +54,11 @@ export function createOrdersRouter(
   cache: VersionedCache = cacheFromConfig(deps.redis, deps.config, deps.logger),
 ): Router {
   const router = Router();
-  const sagas = new SagaClient(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE);
+  const sagas = new SagaClient(
+    deps.temporal,
+    deps.config.TEMPORAL_TASK_QUEUE,
+    durationMs(deps.config.ORDER_PLACEMENT_TIMEOUT),
+  );
   const { ordersDb, inventoryDb } = deps;
 
   const loadOrder = async (rawId: string) => {
@@ -51,52 +73,41 @@ export function createOrdersRouter(
     const idempotencyKey =
       rawKey === undefined ? undefined : parseOrThrow(idempotencyKeySchema, rawKey, 'Idempotency-Key');
     const body = parseOrThrow(createOrderSchema, req.body, 'order');
+    const request = { ...body, idempotencyKey };
+    const priced = await priceOrder(inventoryDb, request).catch((error: unknown) => {
+      throw error instanceof UnknownProductsError ? unknownProducts(body.items, error) : error;
+    });
     const traceparent = traceparentOf(req);
-    try {
-      const created = await createOrder(
-        ordersDb,
-        inventoryDb,
-        { ...body, idempotencyKey, traceparent },
-        (order, items) =>
-          sagas.start(
-            sagaInputFor(order, items, {
-              paymentMethod: body.paymentMethod ?? 'tok_visa',
-              shipmentSla: deps.config.SHIPMENT_SLA,
-              backorderTimeout: deps.config.BACKORDER_TIMEOUT,
-              ...(traceparent ? { traceparent } : {}),
-            }),
-          ),
-      );
-      if (created.replayed) {
-        res.setHeader('Idempotent-Replayed', 'true');
-      } else {
-        // A new order may belong on any cached list page.
-        await cache.quietly('bump order list generation', () => cache.bumpGeneration(ORDERS_GENERATION_KEY));
-      }
-      res
-        .status(201)
-        .location(`/api/orders/${created.order.id}`)
-        .json(orderView(created.order, created.items));
-    } catch (error) {
-      if (error instanceof UnknownProductsError) {
-        throw badRequest(
-          'order refers to unknown products',
-          body.items.flatMap((item, index) =>
-            error.productIds.includes(item.productId)
-              ? [
-                  {
-                    field: `items.${index}.productId`,
-                    rejectedValue: item.productId,
-                    message: 'unknown product',
-                  },
-                ]
-              : [],
-          ),
-        );
-      }
-      if (error instanceof IdempotencyKeyReusedError) throw conflict(error.message);
-      throw error;
+    const input = sagaInputFor(priced, {
+      paymentMethod: body.paymentMethod ?? 'tok_visa',
+      shipmentSla: deps.config.SHIPMENT_SLA,
+      backorderTimeout: deps.config.BACKORDER_TIMEOUT,
+      requestId: randomUUID(),
+      ...(traceparent ? { traceparent } : {}),
+    });
+    const placed = await sagas.place(input, input.draft.requestId).then(
+      // A finished saga (REJECT_DUPLICATE) wrote its order long ago: it is in the database.
+      async (answer) => answer ?? replayOf(await findOrder(ordersDb, priced.orderId)),
+      async (error: unknown) => {
+        // The key belongs to an order written before sagas wrote their own orders.
+        if (error instanceof OrderNotPlacedError && error.idempotencyKeyTaken && idempotencyKey)
+          return replayOf(await findOrder(ordersDb, { idempotencyKey }));
+        if (error instanceof OrderNotPlacedError)
+          throw unavailable('the order could not be stored; retry with the same Idempotency-Key');
+        throw error;
+      },
+    );
+    if (!placed) throw unavailable('the order could not be stored; retry with the same Idempotency-Key');
+    if (idempotencyKey && placed.requestFingerprint !== requestFingerprint(request)) {
+      throw conflict(new IdempotencyKeyReusedError().message);
     }
+    if (placed.replayed) {
+      res.setHeader('Idempotent-Replayed', 'true');
+    } else {
+      // A new order may belong on any cached list page.
+      await cache.quietly('bump order list generation', () => cache.bumpGeneration(ORDERS_GENERATION_KEY));
+    }
+    res.status(201).location(`/api/orders/${placed.order.id}`).json(placed.order);
   });
 
   router.get('/', async (req, res) => {

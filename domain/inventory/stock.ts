@@ -5,7 +5,8 @@ import type {
   InventoryReservationFailedPayload,
   InventoryReservedPayload,
 } from '../../events/payloads';
-import { AggregateType, EventType, outboxEntry, type OutboxEntry } from '../events';
+import { randomUUID } from 'node:crypto';
+import { AggregateType, CURRENT_SCHEMA_VERSION, EventType, outboxEntry, type OutboxEntry } from '../events';
 import type { InventoryDb, InventoryTx } from './db';
 
 // A type alias, not an interface, so lines can be embedded in JSON event payloads as they are.
@@ -53,10 +54,21 @@ export function normaliseLines(lines: readonly StockLine[]): StockLine[] {
     .map(([productId, quantity]) => ({ productId, quantity }));
 }
 
+/** What the one-statement reserve saw: the rows it locked, and the reservations already there. */
+type ReserveOutcome = {
+  held: boolean;
+  existing: string[] | null;
+  stock: { productId: string; enough: boolean }[] | null;
+};
+
 /**
- * Holds stock for an order. Each decrement is one conditional UPDATE (available >= wanted), so
- * concurrent orders can never oversell; a second call for the same order returns the first
- * reservation instead of holding twice.
+ * Holds stock for an order in one statement: it locks the order's item rows (in product order, so
+ * concurrent orders cannot deadlock), checks every line, and only if all fit decrements them and
+ * writes the reservations and INVENTORY_RESERVED. A hot item's row lock is held for that one
+ * statement and its commit, not across round trips of an interactive transaction, so orders for the
+ * same product queue behind each other as briefly as Postgres allows. Concurrent orders can never
+ * oversell (the decrement is guarded and the CHECK constraints stand behind it); a second call for
+ * the same order returns the first reservation instead of holding twice.
  */
 export async function reserveStock(
   db: InventoryDb,
@@ -64,72 +76,85 @@ export async function reserveStock(
   lines: readonly StockLine[],
   options: { traceparent?: string; expiresAt?: Date } = {},
 ): Promise<string[]> {
-  try {
-    return await db.$transaction(async (tx) => {
-      const existing = await tx.inventoryReservation.findMany({ where: { orderId }, select: { id: true } });
-      if (existing.length > 0) return existing.map((r) => r.id);
-      const ids: string[] = [];
-      const normalised = normaliseLines(lines);
-      for (const line of normalised) {
-        const held = await tx.inventoryItem.updateMany({
-          where: { productId: line.productId, availableQuantity: { gte: line.quantity } },
-          data: {
-            availableQuantity: { decrement: line.quantity },
-            reservedQuantity: { increment: line.quantity },
-            version: { increment: 1 },
-          },
-        });
-        if (held.count === 0) {
-          const known = await tx.inventoryItem.count({ where: { productId: line.productId } });
-          if (known === 0) throw new UnknownProductError(line.productId);
-          throw new InsufficientStockError(line.productId, line.quantity);
-        }
-        const reservation = await tx.inventoryReservation.create({
-          data: {
-            orderId,
-            productId: line.productId,
-            quantity: line.quantity,
-            expiresAt: options.expiresAt ?? null,
-          },
-        });
-        ids.push(reservation.id);
-      }
-      await writeInventoryOutbox(
-        tx,
-        outboxEntry(
-          AggregateType.inventory,
-          orderId,
-          EventType.InventoryReserved,
-          {
-            orderId,
-            reservationIds: ids,
-            items: normalised,
-            expiresAt: options.expiresAt?.toISOString() ?? null,
-          } satisfies InventoryReservedPayload,
-          options.traceparent,
-        ),
-      );
-      return ids;
-    });
-  } catch (error) {
-    if (error instanceof InsufficientStockError || error instanceof UnknownProductError) {
-      await db.outboxEvent.create({
-        data: outboxEntry(
-          AggregateType.inventory,
-          orderId,
-          EventType.InventoryReservationFailed,
-          {
-            orderId,
-            productId: error.productId,
-            reason: error.name,
-            items: normaliseLines(lines),
-          } satisfies InventoryReservationFailedPayload,
-          options.traceparent,
-        ) as never,
-      });
-    }
-    throw error;
+  const normalised = normaliseLines(lines);
+  const wanted = normalised.map((line) => ({ ...line, id: randomUUID() }));
+  const expiresAt = options.expiresAt ?? null;
+  const payload = {
+    orderId,
+    reservationIds: wanted.map((line) => line.id),
+    items: normalised,
+    expiresAt: expiresAt?.toISOString() ?? null,
+  } satisfies InventoryReservedPayload;
+  const [outcome] = await db.$queryRaw<ReserveOutcome[]>`
+    WITH wanted AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb)
+        AS w(id uuid, "productId" text, quantity int)
+    ), existing AS (
+      SELECT id FROM inventory_reservations WHERE order_id = ${orderId}
+    ), stock AS (
+      SELECT i.product_id, i.available_quantity >= w.quantity AS enough
+      FROM inventory_items i JOIN wanted w ON w."productId" = i.product_id
+      ORDER BY i.product_id
+      FOR UPDATE OF i
+    ), decision AS (
+      SELECT NOT EXISTS (SELECT 1 FROM existing)
+        AND (SELECT count(*) FROM stock WHERE enough) = (SELECT count(*) FROM wanted) AS held
+    ), decremented AS (
+      UPDATE inventory_items i
+      SET available_quantity = i.available_quantity - w.quantity,
+          reserved_quantity = i.reserved_quantity + w.quantity,
+          version = i.version + 1,
+          updated_at = now()
+      FROM wanted w, decision d
+      WHERE d.held AND i.product_id = w."productId"
+      RETURNING i.product_id
+    ), reservations AS (
+      INSERT INTO inventory_reservations (id, order_id, product_id, quantity, expires_at)
+      SELECT w.id, ${orderId}, w."productId", w.quantity, ${expiresAt}::timestamptz
+      FROM wanted w, decision d WHERE d.held
+      RETURNING id
+    ), event AS (
+      INSERT INTO outbox (aggregatetype, aggregateid, type, payload, traceparent, schema_version)
+      SELECT ${AggregateType.inventory}, ${orderId}, ${EventType.InventoryReserved}, ${JSON.stringify(payload)}::jsonb,
+        ${options.traceparent ?? null}, ${CURRENT_SCHEMA_VERSION}
+      FROM decision d WHERE d.held
+    )
+    SELECT (SELECT held FROM decision) AS held,
+      (SELECT array_agg(id::text ORDER BY id) FROM existing) AS existing,
+      (SELECT json_agg(json_build_object('productId', product_id, 'enough', enough)) FROM stock) AS stock`;
+  if (!outcome) throw new Error(`reserving stock for order ${orderId} returned no row`);
+  if (outcome.held) return payload.reservationIds;
+  if (outcome.existing) return outcome.existing;
+  const error = refusal(normalised, outcome.stock ?? []);
+  await db.outboxEvent.create({
+    data: outboxEntry(
+      AggregateType.inventory,
+      orderId,
+      EventType.InventoryReservationFailed,
+      {
+        orderId,
+        productId: error.productId,
+        reason: error.name,
+        items: normalised,
+      } satisfies InventoryReservationFailedPayload,
+      options.traceparent,
+    ) as never,
+  });
+  throw error;
+}
+
+/** Why a reserve held nothing: the first line whose product is unknown or short of stock. */
+function refusal(
+  lines: readonly StockLine[],
+  stock: readonly { productId: string; enough: boolean }[],
+): InsufficientStockError | UnknownProductError {
+  const seen = new Map(stock.map((row) => [row.productId, row.enough]));
+  for (const line of lines) {
+    const enough = seen.get(line.productId);
+    if (enough === undefined) return new UnknownProductError(line.productId);
+    if (!enough) return new InsufficientStockError(line.productId, line.quantity);
   }
+  throw new Error('reserve held nothing although every line had stock');
 }
 
 /**
@@ -197,41 +222,35 @@ export async function releaseStock(
   });
 }
 
-/** Turns an order's held stock into sold stock once payment is captured. Repeatable. */
+/**
+ * Turns an order's held stock into sold stock once payment is captured, in one statement (like
+ * reserving: the hot item row is locked only for that statement). Repeatable: only ACTIVE
+ * reservations are claimed, so a second call changes nothing and writes no event.
+ */
 export async function commitStock(db: InventoryDb, orderId: string, traceparent?: string): Promise<number> {
-  return db.$transaction(async (tx) => {
-    const active = await tx.inventoryReservation.findMany({ where: { orderId, status: 'ACTIVE' } });
-    const committed: InventoryCommittedPayload['items'] = [];
-    for (const reservation of active) {
-      const claimed = await tx.inventoryReservation.updateMany({
-        where: { id: reservation.id, status: 'ACTIVE' },
-        data: { status: 'COMMITTED', expiresAt: null, version: { increment: 1 } },
-      });
-      if (claimed.count === 0) continue;
-      await tx.inventoryItem.update({
-        where: { productId: reservation.productId },
-        data: {
-          reservedQuantity: { decrement: reservation.quantity },
-          soldQuantity: { increment: reservation.quantity },
-          version: { increment: 1 },
-        },
-      });
-      committed.push({ productId: reservation.productId, quantity: reservation.quantity });
-    }
-    if (committed.length > 0) {
-      await writeInventoryOutbox(
-        tx,
-        outboxEntry(
-          AggregateType.inventory,
-          orderId,
-          EventType.InventoryCommitted,
-          { orderId, items: committed } satisfies InventoryCommittedPayload,
-          traceparent,
-        ),
-      );
-    }
-    return committed.length;
-  });
+  const committed = await db.$queryRaw<InventoryCommittedPayload['items']>`
+    WITH claimed AS (
+      UPDATE inventory_reservations
+      SET status = 'COMMITTED', expires_at = NULL, version = version + 1, updated_at = now()
+      WHERE order_id = ${orderId} AND status = 'ACTIVE'
+      RETURNING product_id, quantity
+    ), sold AS (
+      UPDATE inventory_items i
+      SET reserved_quantity = i.reserved_quantity - c.quantity,
+          sold_quantity = i.sold_quantity + c.quantity,
+          version = i.version + 1,
+          updated_at = now()
+      FROM claimed c WHERE i.product_id = c.product_id
+    ), event AS (
+      INSERT INTO outbox (aggregatetype, aggregateid, type, payload, traceparent, schema_version)
+      SELECT ${AggregateType.inventory}, ${orderId}, ${EventType.InventoryCommitted},
+        jsonb_build_object('orderId', ${orderId}::text, 'items', jsonb_agg(
+          jsonb_build_object('productId', product_id, 'quantity', quantity) ORDER BY product_id)),
+        ${traceparent ?? null}, ${CURRENT_SCHEMA_VERSION}
+      FROM claimed HAVING count(*) > 0
+    )
+    SELECT product_id AS "productId", quantity FROM claimed ORDER BY product_id`;
+  return committed.length;
 }
 
 /** Releases manual holds whose time is up; returns the order ids (hold ids) it expired. */

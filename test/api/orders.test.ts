@@ -2,10 +2,11 @@
  * Orders REST API through supertest against createApp with real dependencies: the stack's Postgres
  * (both contexts), its Redis and its Temporal server (`bin/trackops stack up`).
  *
- * Sagas started here go to a task queue of this run's own on which no worker polls, so every order
- * stays PENDING and listing/filtering results are deterministic; the e2e suites cover the saga
- * actually running. Every product id and customer id carries this run's prefix, and afterAll
- * terminates the run's workflows and removes its rows.
+ * Orders are placed by their sagas (the saga's first step writes the order), on a task queue of
+ * this run's own served by a worker process of this suite. Each order made here is awaited until
+ * its saga has CONFIRMED it and waits for shipment, where it writes nothing more, so footprints
+ * and listings are deterministic. Every product id and customer id carries this run's prefix, and
+ * afterAll terminates the run's workflows and removes its rows.
  */
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
@@ -19,12 +20,24 @@ import { createLogger } from '../../lib/logger';
 import { createTemporalClient } from '../../lib/temporal-client';
 import { orderWorkflowId, type OrderSagaInput } from '../../workflows/contract';
 import { testRunId } from '../support/db';
-import { closeStackClients, createStackClients, testAddress, type ErrorBody } from '../support/orders-e2e';
+import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import {
+  closeStackClients,
+  createStackClients,
+  testAddress,
+  waitFor,
+  type ErrorBody,
+} from '../support/orders-e2e';
 import { stackConfig } from '../support/stack-env';
 
 const RUN = testRunId('ordapi');
 const QUEUE = `orders-apitest-${RUN}`;
-const config: AppConfig = { ...stackConfig, TEMPORAL_TASK_QUEUE: QUEUE, LOG_LEVEL: 'silent' };
+const config: AppConfig = {
+  ...stackConfig,
+  TEMPORAL_TASK_QUEUE: QUEUE,
+  LOG_LEVEL: 'silent',
+  ORDER_PLACEMENT_TIMEOUT: '5s',
+};
 
 let seq = 0;
 const newCustomer = (label = 'c') => `${RUN}-${label}-${++seq}`;
@@ -39,7 +52,10 @@ const app = createApp(deps);
 const unreachableTemporal = createTemporalClient('127.0.0.1:1', config.TEMPORAL_NAMESPACE);
 const appWithoutTemporal = createApp({ ...deps, temporal: unreachableTemporal });
 
+let worker: WorkerProcess | undefined;
+
 beforeAll(async () => {
+  worker = await startWorkerProcess({ taskQueue: QUEUE, label: 'orders-api-worker' });
   for (const [productId, unitPrice] of [
     [PRODUCT_A, '12.50'],
     [PRODUCT_B, '0.10'],
@@ -49,9 +65,10 @@ beforeAll(async () => {
       .send({ productId, productName: `Product ${productId}`, availableQuantity: 1000, unitPrice })
       .expect(201);
   }
-}, 30_000);
+}, 150_000);
 
 afterAll(async () => {
+  if (worker) await stopWorkerProcess(worker, 5_000);
   await unreachableTemporal.connection.close().catch(() => undefined);
   await closeStackClients(stack, RUN);
 }, 60_000);
@@ -115,11 +132,21 @@ async function expectRejected(
   return error;
 }
 
+/** The order's row once its saga has confirmed it (and then waits for shipment, writing nothing). */
+function settled(orderId: string) {
+  return waitFor(`order ${orderId} to be CONFIRMED`, async () => {
+    const row = await ordersDb.order.findUnique({ where: { id: orderId } });
+    return row?.status === 'CONFIRMED' ? row : undefined;
+  });
+}
+
+/** POST /api/orders answering 201; returns once the saga has confirmed the order. */
 async function createOrder(body: Record<string, unknown>, headers: Record<string, string> = {}) {
   const response = await request(app).post('/api/orders').set(headers).send(body);
   if (response.status !== 201) {
     throw new Error(`POST /api/orders answered ${response.status}: ${JSON.stringify(response.body)}`);
   }
+  await settled((response.body as OrderView).id);
   return response;
 }
 
@@ -327,16 +354,32 @@ describe('POST /api/orders: pricing and the created order', () => {
       },
     ]);
 
+    // The saga wrote the order as placed (PENDING), then carried it to CONFIRMED.
     const row = await ordersDb.order.findUniqueOrThrow({ where: { id: order.id } });
     expect(row.totalAmount.toFixed(2)).toBe('38.20');
-    const events = await ordersDb.orderEvent.findMany({ where: { orderId: order.id } });
-    expect(events.map((e) => [e.fromStatus, e.toStatus])).toEqual([[null, 'PENDING']]);
-    const outbox = await ordersDb.outboxEvent.findMany({ where: { aggregateId: order.id } });
-    expect(outbox.map((o) => o.type)).toEqual(['ORDER_CREATED']);
+    const events = await ordersDb.orderEvent.findMany({
+      where: { orderId: order.id },
+      orderBy: { occurredAt: 'asc' },
+    });
+    expect(events.map((e) => [e.fromStatus, e.toStatus])).toEqual([
+      [null, 'PENDING'],
+      ['PENDING', 'CONFIRMED'],
+    ]);
+    const outbox = await ordersDb.outboxEvent.findMany({
+      where: { aggregateId: order.id },
+      orderBy: { occurredAt: 'asc' },
+    });
+    expect(outbox[0]?.type).toBe('ORDER_CREATED');
     expect(outbox[0]?.payload).toMatchObject({ orderId: order.id, totalAmount: '38.20', status: 'PENDING' });
+    expect(outbox.filter((o) => o.type === 'ORDER_CREATED')).toHaveLength(1);
 
     const fetched = await request(app).get(`/api/orders/${order.id}`).expect(200);
-    expect(fetched.body).toEqual(order);
+    expect(fetched.body).toEqual({
+      ...order,
+      status: 'CONFIRMED',
+      version: row.version,
+      updatedAt: row.updatedAt.toISOString(),
+    });
     const items = await request(app).get(`/api/orders/${order.id}/items`).expect(200);
     expect(items.body).toEqual(order.items);
 
@@ -480,11 +523,13 @@ describe('GET /api/orders: paging, sorting, filtering', () => {
   });
 
   it('filters by customerId and status', async () => {
-    const pending = await list('status=PENDING');
-    expect(pending.totalElements).toBe(5);
-    expect(pending.content.every((o) => o.customerId === customerId && o.status === 'PENDING')).toBe(true);
     const confirmed = await list('status=CONFIRMED');
-    expect(confirmed).toEqual({
+    expect(confirmed.totalElements).toBe(5);
+    expect(confirmed.content.every((o) => o.customerId === customerId && o.status === 'CONFIRMED')).toBe(
+      true,
+    );
+    const pending = await list('status=PENDING');
+    expect(pending).toEqual({
       content: [],
       totalElements: 0,
       totalPages: 0,
@@ -562,12 +607,12 @@ describe('order by id: path validation and 404', () => {
       expectErrorBody(response.body as ErrorBody, 400, `/api/orders/${order.id}/status`);
     }
     const unchanged = await ordersDb.order.findUniqueOrThrow({ where: { id: order.id } });
-    expect(unchanged.status).toBe('PENDING');
+    expect(unchanged.status).toBe('CONFIRMED');
   }, 30_000);
 });
 
 describe('Temporal unreachable', () => {
-  it('answers 503 with a JSON body and rolls the order back', async () => {
+  it('answers 503 with a JSON body and writes nothing', async () => {
     const customerId = newCustomer('no-temporal');
     const key = `key-${randomUUID()}`;
     const before = await footprint();
@@ -580,7 +625,7 @@ describe('Temporal unreachable', () => {
     expect(response.headers['content-type']).toMatch(/application\/json/);
     expectErrorBody(response.body as ErrorBody, 503, '/api/orders');
     expect((response.body as ErrorBody).error).toBe('Service Unavailable');
-    // The API waits at most its Temporal deadline (5 s), not indefinitely.
+    // The API waits at most its placement deadline (ORDER_PLACEMENT_TIMEOUT, 5 s here), not indefinitely.
     expect(Date.now() - startedAt).toBeLessThan(15_000);
 
     expect(await footprint()).toEqual(before);

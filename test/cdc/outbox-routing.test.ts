@@ -11,7 +11,7 @@ import type { Consumer, KafkaMessage } from 'kafkajs';
 import { parseOutboxEvent } from '../../consumers/runtime/outbox-event';
 import { CURRENT_SCHEMA_VERSION, EventType } from '../../domain/events';
 import { releaseStock, reserveStock } from '../../domain/inventory/stock';
-import { createOrder } from '../../domain/orders/create-order';
+import { writePendingOrder } from '../support/orders';
 import { recordOrderStatus } from '../../domain/orders/order-store';
 import { recordPayment } from '../../domain/orders/payment-store';
 import { validateEvent } from '../../events/registry';
@@ -137,16 +137,14 @@ describe('outbox connectors on the stack', () => {
   it('route ORDER_CREATED to trackops.orders with the contract key, headers and payload', async () => {
     const productId = `${RUN}-p1`;
     await createTestItem(dbs.inventoryDb, productId, 100, '12.50');
-    const { order } = await createOrder(
-      dbs.ordersDb,
-      dbs.inventoryDb,
+    const order = await writePendingOrder(
+      dbs,
       {
         customerId: `${RUN}-customer`,
         items: [{ productId, quantity: 2 }],
         address: { streetAddress: '1 Wire Street', city: 'Kafkaville', postalCode: '9092', country: 'NL' },
-        traceparent: TRACEPARENT,
       },
-      async () => {},
+      TRACEPARENT,
     );
     const [row] = await ordersOutbox(dbs.ordersDb, order.id, EventType.OrderCreated);
     expect(row).toBeDefined();

@@ -5,7 +5,7 @@
  * order was charged exactly once and the stock adds up. Needs the stack's Postgres, Redis and
  * Temporal (`bin/trackops stack up`).
  */
-import { createOrder } from '../../domain/orders/create-order';
+import { placeOrderThroughSaga } from '../support/orders';
 import type { Order } from '../../domain/orders/db';
 import { orderWorkflowId, sagaStateQuery } from '../../workflows/contract';
 import { signalGroup } from '../support/child-process';
@@ -21,7 +21,6 @@ import {
   testAddress,
   waitFor,
 } from '../support/orders-e2e';
-import { startSagaFor } from '../support/signals';
 import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
 const RUN = testRunId('e2ecrash');
@@ -45,25 +44,13 @@ afterAll(async () => {
   await closeStackClients(stack, RUN);
 }, 60_000);
 
-/** A PENDING order made by the domain's createOrder, whose saga starts on this test's queue. */
-async function orderWithSaga(index: number): Promise<Order> {
-  const created = await createOrder(
-    ordersDb,
-    inventoryDb,
-    {
-      customerId: `${RUN}-cust-${index}`,
-      items: [{ productId, quantity: QUANTITY }],
-      address: testAddress(),
-    },
-    (order, items) =>
-      startSagaFor(
-        temporal,
-        order,
-        QUEUE,
-        items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
-      ),
-  );
-  return created.order;
+/** A PENDING order placed as the API places it: its saga, on this test's queue, writes it. */
+function orderWithSaga(index: number): Promise<Order> {
+  return placeOrderThroughSaga({ ordersDb, inventoryDb }, temporal, QUEUE, {
+    customerId: `${RUN}-cust-${index}`,
+    items: [{ productId, quantity: QUANTITY }],
+    address: testAddress(),
+  });
 }
 
 it('completes every saga exactly once after the worker is killed mid-payment', async () => {

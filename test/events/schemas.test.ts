@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { CURRENT_SCHEMA_VERSION, EventType } from '../../domain/events';
 import { createItem, deleteItem, updateItem } from '../../domain/inventory/catalog';
 import { commitStock, releaseStock, reserveStock } from '../../domain/inventory/stock';
-import { createOrder } from '../../domain/orders/create-order';
+import { writePendingOrder } from '../support/orders';
 import { recordOrderStatus, recordShipmentSlaBreach } from '../../domain/orders/order-store';
 import { recordPayment } from '../../domain/orders/payment-store';
 import { eventSchemaRegistry, loadSchemaFiles, validateEvent } from '../../events/registry';
@@ -60,18 +60,15 @@ describe('payloads written by the domain code', () => {
   const productB = `${RUN}-b`;
   const customerId = `${RUN}-customer`;
   const aggregates = new Set<string>([productA, productB]);
-  const noSaga = async () => {};
   const newOrder = async (items: { productId: string; quantity: number }[]) => {
-    const { order } = await createOrder(
-      ordersDb,
-      inventoryDb,
+    const order = await writePendingOrder(
+      { ordersDb, inventoryDb },
       {
         customerId,
         items,
         address: { streetAddress: '1 Schema Street', city: 'Validville', postalCode: '1234', country: 'NL' },
-        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
       },
-      noSaga,
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
     );
     aggregates.add(order.id);
     return order.id;

@@ -18,7 +18,9 @@ const REQUIRED_SCENARIOS = [
 const SCENARIOS_SINCE_V2 = ['operator-cancel'];
 
 interface HistoryJson {
-  events: Record<string, { activityType?: { name: string } } | string | undefined>[];
+  events: (Record<string, { activityType?: { name: string } } | string | undefined> & {
+    eventType?: string;
+  })[];
 }
 
 beforeAll(() => {
@@ -28,14 +30,28 @@ beforeAll(() => {
 describe('recorded saga histories replay against the current workflow code', () => {
   it('has a recording of every required scenario for every recorded version', () => {
     const versions = [...new Set(files.map((f) => f.slice(0, f.indexOf('-'))))].sort();
-    // v1: before the patched() changes; v2: with their markers.
-    expect(versions).toEqual(expect.arrayContaining(['v1', 'v2']));
+    // v1: before the patched() changes; v2: with their markers; v3: the saga writes its own order.
+    expect(versions).toEqual(expect.arrayContaining(['v1', 'v2', 'v3']));
     for (const version of versions) {
       const scenarios =
         version === 'v1' ? REQUIRED_SCENARIOS : [...REQUIRED_SCENARIOS, ...SCENARIOS_SINCE_V2];
       for (const scenario of scenarios) {
         expect(files).toContain(`${version}-${scenario}.json`);
       }
+    }
+  });
+
+  it('v3 histories are the saga placing its own order with local steps', () => {
+    for (const file of files.filter((f) => f.startsWith('v3-'))) {
+      const text = fs.readFileSync(path.join(DIR, file), 'utf8');
+      const raw = JSON.parse(text) as HistoryJson;
+      const types = raw.events.map((e) => e.eventType);
+      expect(types).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED');
+      // The patch marker's data names the patch (base64 JSON in the recorded payload).
+      const marker = Buffer.from(JSON.stringify({ id: 'local-steps', deprecated: false })).toString('base64');
+      expect(text.includes(marker)).toBe(true);
+      // Reserving inventory ran as a local activity: no queued reserveInventory task.
+      expect(text).not.toContain('"reserveInventory"');
     }
   });
 

@@ -17,7 +17,7 @@ import { createApp } from '../../api/app';
 import { RESTOCK_SIGNALS_CONSUMER } from '../../consumers/restock-signals';
 import { WORKFLOW_SIGNALS_CONSUMER } from '../../consumers/workflow-signals';
 import { updateItem } from '../../domain/inventory/catalog';
-import { createOrder } from '../../domain/orders/create-order';
+import { placeOrderThroughSaga } from '../support/orders';
 import { createLogger } from '../../lib/logger';
 import { ORDERS_TASK_QUEUE, orderWorkflowId } from '../../workflows/contract';
 import { signalGroup } from '../support/child-process';
@@ -38,7 +38,6 @@ import {
   runCli,
   signalsOf,
   startConsumersProcess,
-  startSagaFor,
   TopicWatcher,
   type ConsumersProcess,
 } from '../support/signals';
@@ -124,12 +123,11 @@ describe('Kafka Connect outage', () => {
       const written: string[] = [];
       for (let i = 0; i < 3; i++) {
         const items = [{ productId: productQ, quantity: 1 }];
-        const { order } = await createOrder(
-          ordersDb,
-          inventoryDb,
-          { customerId: `${RUN}-d${i}`, items, address: testAddress() },
-          (created) => startSagaFor(temporal, created, ORDERS_TASK_QUEUE, items),
-        );
+        const order = await placeOrderThroughSaga({ ordersDb, inventoryDb }, temporal, ORDERS_TASK_QUEUE, {
+          customerId: `${RUN}-d${i}`,
+          items,
+          address: testAddress(),
+        });
         written.push(order.id);
       }
       for (const id of written) await dbStatus(id, 'CONFIRMED');

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createInventoryDb, InventoryPrisma, type InventoryDb } from '../../domain/inventory/db';
-import { createOrder } from '../../domain/orders/create-order';
 import { createOrdersDb, type Order, type OrdersDb } from '../../domain/orders/db';
+import { writePendingOrder } from './orders';
 import { stackConfig } from './stack-env';
 
 /** A prefix unique to this test run, e.g. `inv-m1x2y3-a1b2c3`. */
@@ -82,25 +82,19 @@ export async function stockOf(inventoryDb: InventoryDb, productId: string): Prom
 }
 
 /**
- * A real PENDING order row (with items, ORDER_CREATED and its audit row) made by the domain's
- * createOrder, with a saga starter that does nothing. The products must exist in inventory.
+ * A real PENDING order row (with items, ORDER_CREATED and its audit row) as written by the saga's
+ * first step, with no saga to carry it. The products must exist in inventory.
  */
 export async function createPendingOrder(
   dbs: TestDbs,
   customerId: string,
   items: { productId: string; quantity: number }[],
 ): Promise<Order> {
-  const { order } = await createOrder(
-    dbs.ordersDb,
-    dbs.inventoryDb,
-    {
-      customerId,
-      items,
-      address: { streetAddress: '1 Test Street', city: 'Testville', postalCode: '00000', country: 'US' },
-    },
-    async () => {},
-  );
-  return order;
+  return writePendingOrder(dbs, {
+    customerId,
+    items,
+    address: { streetAddress: '1 Test Street', city: 'Testville', postalCode: '00000', country: 'US' },
+  });
 }
 
 /** The inventory outbox rows for one aggregate (an order id for reservation events), oldest first. */

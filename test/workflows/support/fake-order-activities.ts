@@ -12,10 +12,11 @@ import type {
   AuthorizePaymentInput,
   OrderActivities,
   PaymentCompensation,
+  PlaceOrderInput,
   RecordStatusInput,
   SlaAlertInput,
 } from '../../../activities/types';
-import { FailureType, type OrderLine } from '../../../workflows/contract';
+import { FailureType, type OrderLine, type PlacedOrder } from '../../../workflows/contract';
 
 export type ActivityName = keyof OrderActivities;
 type ActivityInput<K extends ActivityName> = Parameters<OrderActivities[K]>[0];
@@ -176,6 +177,7 @@ export class FakeOrderSystem {
   /** The worker's activities: every call is logged, then the hook (if any) runs, then the default. */
   get activities(): OrderActivities {
     return {
+      placeOrder: (input) => this.run('placeOrder', input, () => this.place(input)),
       reserveInventory: (input) =>
         this.run('reserveInventory', input, () => this.reserve(input.orderId, input.items)),
       releaseInventory: (input) => this.run('releaseInventory', input, () => this.release(input.orderId)),
@@ -212,6 +214,36 @@ export class FakeOrderSystem {
     const hook = this.hooks.get(name) as Hook<K> | undefined;
     if (hook) await hook(input, call);
     return implementation();
+  }
+
+  /** Written orders by id: placing one twice answers the first, as the real store does. */
+  readonly placed = new Map<string, PlacedOrder>();
+
+  private place(input: PlaceOrderInput): PlacedOrder {
+    const existing = this.placed.get(input.orderId);
+    if (existing) return existing;
+    const at = new Date(0).toISOString();
+    const order: PlacedOrder = {
+      order: {
+        id: input.orderId,
+        customerId: input.customerId,
+        status: 'PENDING',
+        totalAmount: input.totalAmount,
+        currency: input.currency,
+        address: { state: null, phoneNumber: null, ...input.draft.address },
+        deliveryInstructions: input.draft.deliveryInstructions ?? null,
+        cancellationReason: null,
+        allowBackorder: input.allowBackorder,
+        workflowId: `order-${input.orderId}`,
+        version: 0,
+        createdAt: at,
+        updatedAt: at,
+        items: input.draft.lines.map((l, i) => ({ id: `${input.orderId}:${i}`, ...l })),
+      },
+      requestFingerprint: input.draft.requestFingerprint ?? null,
+    };
+    this.placed.set(input.orderId, order);
+    return order;
   }
 
   private reserve(orderId: string, items: OrderLine[]) {
