@@ -1,4 +1,4 @@
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { InventoryDb } from '../domain/inventory/db';
 import {
   commitStock,
@@ -20,6 +20,9 @@ export interface ActivityDependencies {
   inventoryDb: InventoryDb;
   payments: PaymentGateway;
 }
+
+/** From this attempt on (about 15 s of backoff) a failing status write is logged as an error. */
+const STILL_FAILING_AFTER_ATTEMPTS = 5;
 
 /** Business refusals end the step at once; anything else is left for Temporal to retry. */
 function asBusinessFailure(error: unknown): never {
@@ -154,6 +157,16 @@ export function createActivities({ ordersDb, inventoryDb, payments }: ActivityDe
       try {
         await recordOrderStatus(ordersDb, change);
       } catch (error) {
+        // A confirmed order's status is retried without a deadline: say so loudly while it fails.
+        const { attempt } = Context.current().info;
+        if (attempt >= STILL_FAILING_AFTER_ATTEMPTS) {
+          log.error('order status still not recorded', {
+            orderId: change.orderId,
+            status: change.status,
+            attempt,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
         asBusinessFailure(error);
       }
     },

@@ -13,6 +13,21 @@ export const nonRetryableErrorTypes = [
   FailureType.IdempotencyKeyTaken,
 ];
 
+/**
+ * After the order is confirmed nothing may unwind it but a business decision: recording its
+ * fulfilment retries for as long as the database is away (each attempt still bounded), and the
+ * activity alerts while it keeps failing.
+ */
+export const FULFILMENT_STEP_OPTIONS = {
+  startToCloseTimeout: '15s',
+  retry: {
+    initialInterval: '500ms',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    nonRetryableErrorTypes,
+  },
+} satisfies ActivityOptions;
+
 /** Database steps: retried with backoff for infrastructure failures for up to five minutes. */
 export const DATABASE_STEP_OPTIONS = {
   startToCloseTimeout: '15s',

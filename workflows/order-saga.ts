@@ -44,6 +44,8 @@ import {
   localDatabaseSteps,
   placeOrder,
   queuedDatabaseSteps,
+  recordFulfilmentLocally,
+  recordFulfilmentQueued,
   releaseInventory,
   voidOrRefundPayment,
 } from './saga-activities';
@@ -66,6 +68,12 @@ export const PATCH_LOCAL_STEPS = 'local-steps';
  * a local activity's arrives as the failure itself.
  */
 const causeOf = (error: unknown): unknown => (error instanceof ActivityFailure ? error.cause : error);
+
+/**
+ * v4: once confirmed, recording the order's fulfilment retries until the database is back instead
+ * of giving up after five minutes and refunding an order that is already on its way.
+ */
+export const PATCH_FULFILMENT_NEVER_GIVES_UP = 'fulfilment-never-gives-up';
 
 const failureType = (error: unknown): string | undefined => {
   const cause = causeOf(error);
@@ -130,11 +138,12 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
     state.step = step;
     note(step, 'STARTED');
   };
+  let recordOrderStatus = databaseSteps.recordOrderStatus;
   const record = async (
     status: OrderStatus,
     extra: { reason?: CancellationReason; detail?: string; source?: string } = {},
   ) => {
-    await databaseSteps.recordOrderStatus({ orderId: input.orderId, status, ...extra, ...trace });
+    await recordOrderStatus({ orderId: input.orderId, status, ...extra, ...trace });
     state.status = status;
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
   };
@@ -369,6 +378,9 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
 
   async function followFulfilment(): Promise<void> {
     enter('AWAITING_FULFILMENT');
+    if (patched(PATCH_FULFILMENT_NEVER_GIVES_UP)) {
+      recordOrderStatus = localSteps ? recordFulfilmentLocally : recordFulfilmentQueued;
+    }
     const slaMs = durationMsOf(input.shipmentSla ?? '48h');
     const slaDeadline = Date.now() + slaMs;
     while (state.status !== 'DELIVERED') {

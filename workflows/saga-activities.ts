@@ -4,7 +4,7 @@
  */
 import { proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Compensations, DatabaseSteps, PaymentSteps, Placement } from '../activities/types';
-import { DATABASE_STEP_OPTIONS, nonRetryableErrorTypes } from './activity-options';
+import { DATABASE_STEP_OPTIONS, FULFILMENT_STEP_OPTIONS, nonRetryableErrorTypes } from './activity-options';
 
 /** Database steps as tasks on the queue: how sagas before v3 ran them (their histories say so). */
 export const queuedDatabaseSteps = proxyActivities<DatabaseSteps>(DATABASE_STEP_OPTIONS);
@@ -14,6 +14,16 @@ export const queuedDatabaseSteps = proxyActivities<DatabaseSteps>(DATABASE_STEP_
  * task and no round trip through the server per step, one marker in the history instead of three events.
  */
 export const localDatabaseSteps = proxyLocalActivities<DatabaseSteps>(DATABASE_STEP_OPTIONS);
+
+/** Recording fulfilment (PROCESSING, SHIPPED, DELIVERED) once confirmed: never gives up. */
+export const { recordOrderStatus: recordFulfilmentQueued } =
+  proxyActivities<DatabaseSteps>(FULFILMENT_STEP_OPTIONS);
+export const { recordOrderStatus: recordFulfilmentLocally } = proxyLocalActivities<DatabaseSteps>({
+  ...FULFILMENT_STEP_OPTIONS,
+  // Backoffs beyond a few seconds become workflow timers: the worker does not sit on a workflow
+  // task through an hour-long outage, and the wait shows in the history.
+  localRetryThreshold: '5s',
+});
 
 /**
  * Writing the order is the saga's first step (v3). It is bounded: a saga whose order could not be

@@ -30,8 +30,9 @@ beforeAll(() => {
 describe('recorded saga histories replay against the current workflow code', () => {
   it('has a recording of every required scenario for every recorded version', () => {
     const versions = [...new Set(files.map((f) => f.slice(0, f.indexOf('-'))))].sort();
-    // v1: before the patched() changes; v2: with their markers; v3: the saga writes its own order.
-    expect(versions).toEqual(expect.arrayContaining(['v1', 'v2', 'v3']));
+    // v1: before the patched() changes; v2: with their markers; v3: the saga writes its own order;
+    // v4: fulfilment records never give up.
+    expect(versions).toEqual(expect.arrayContaining(['v1', 'v2', 'v3', 'v4']));
     for (const version of versions) {
       const scenarios =
         version === 'v1' ? REQUIRED_SCENARIOS : [...REQUIRED_SCENARIOS, ...SCENARIOS_SINCE_V2];
@@ -41,18 +42,27 @@ describe('recorded saga histories replay against the current workflow code', () 
     }
   });
 
-  it('v3 histories are the saga placing its own order with local steps', () => {
-    for (const file of files.filter((f) => f.startsWith('v3-'))) {
+  const patchMarker = (id: string) =>
+    Buffer.from(JSON.stringify({ id, deprecated: false })).toString('base64');
+
+  it('v3 and later histories are the saga placing its own order with local steps', () => {
+    const placing = files.filter((f) => Number(f.slice(1, f.indexOf('-'))) >= 3);
+    expect(placing.length).toBeGreaterThanOrEqual(12);
+    for (const file of placing) {
       const text = fs.readFileSync(path.join(DIR, file), 'utf8');
       const raw = JSON.parse(text) as HistoryJson;
-      const types = raw.events.map((e) => e.eventType);
-      expect(types).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED');
-      // The patch marker's data names the patch (base64 JSON in the recorded payload).
-      const marker = Buffer.from(JSON.stringify({ id: 'local-steps', deprecated: false })).toString('base64');
-      expect(text.includes(marker)).toBe(true);
+      expect(raw.events.map((e) => e.eventType)).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED');
+      expect(text.includes(patchMarker('local-steps'))).toBe(true);
       // Reserving inventory ran as a local activity: no queued reserveInventory task.
       expect(text).not.toContain('"reserveInventory"');
     }
+  });
+
+  it('v4 histories that reach fulfilment carry the fulfilment-never-gives-up patch', () => {
+    const text = fs.readFileSync(path.join(DIR, 'v4-success-delivered.json'), 'utf8');
+    expect(text.includes(patchMarker('fulfilment-never-gives-up'))).toBe(true);
+    const v3 = fs.readFileSync(path.join(DIR, 'v3-success-delivered.json'), 'utf8');
+    expect(v3.includes(patchMarker('fulfilment-never-gives-up'))).toBe(false);
   });
 
   it.each(files)(

@@ -5,7 +5,7 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../../workflows/contract';
+import { FailureType, statusSignal, type OrderSagaInput } from '../../workflows/contract';
 import { FakeOrderSystem, failTimes } from './support/fake-order-activities';
 import {
   PRODUCT_A,
@@ -239,6 +239,55 @@ describe('order saga: infrastructure failures', () => {
       expectNothingHeld(fake, input.orderId, stock);
     });
   });
+});
+
+describe('order saga: infrastructure failures after confirmation', () => {
+  /** A v3 input: the saga writes the order itself and runs its database steps locally. */
+  const withDraft = (input: OrderSagaInput): OrderSagaInput => ({
+    ...input,
+    draft: {
+      lines: input.items.map((line) => ({
+        ...line,
+        productName: line.productId,
+        unitPrice: '1.00',
+        lineTotal: '1.00',
+      })),
+      address: { streetAddress: '1 Fault Lane', city: 'Retry', postalCode: '1', country: 'NL' },
+      requestId: 'request-1',
+    },
+  });
+
+  it.each([
+    ['queued steps (v2 input)', (input: OrderSagaInput) => input],
+    ['local steps (v3 input)', withDraft],
+  ])(
+    'never refunds a shipped order while DELIVERED cannot be written for an hour (%s)',
+    async (_label, shape) => {
+      let deliveredAttempts = 0;
+      const fake = new FakeOrderSystem(defaultStock()).on('recordOrderStatus', (change) => {
+        if (change.status === 'DELIVERED' && ++deliveredAttempts <= 60) {
+          throw new Error(`orders database unavailable (attempt ${deliveredAttempts})`);
+        }
+      });
+      const input = shape(sagaInput());
+
+      await withSaga(context(), fake, input, async (handle) => {
+        await waitForState(handle, (s) => s.status === 'CONFIRMED');
+        await handle.signal(statusSignal, { newStatus: 'SHIPPED', source: 'carrier' });
+        await waitForState(handle, (s) => s.status === 'SHIPPED');
+        await handle.signal(statusSignal, { newStatus: 'DELIVERED', source: 'carrier' });
+        // 60 failures at a backoff capped at one minute: about 55 minutes, far past the old 5-minute budget.
+        await context().env.sleep('2h');
+        await expect(handle.result()).resolves.toEqual({ orderId: input.orderId, status: 'DELIVERED' });
+        expect(deliveredAttempts).toBe(61);
+        expect(fake.callCount('voidOrRefundPayment')).toBe(0);
+        expect(fake.callCount('releaseInventory')).toBe(0);
+        expect(fake.paymentsFor(input.orderId)).toEqual([expect.objectContaining({ status: 'CAPTURED' })]);
+        expect(fake.statuses.map((s) => s.status)).toEqual(['CONFIRMED', 'SHIPPED', 'DELIVERED']);
+      });
+    },
+    120_000,
+  );
 });
 
 describe('order saga: compensation failures', () => {
