@@ -1,6 +1,6 @@
-import { canMove, type CancellationReason, type OrderStatus } from '../../workflows/contract';
-import type { EventOf, OrderShipmentSlaBreachedPayload, OrderStatusChangeBase } from '../../events/payloads';
-import { AggregateType, EventType, outboxEntry, type OutboxEntry } from '../events';
+import { canMove, ORDER_STATUSES, type CancellationReason, type OrderStatus } from '../../workflows/contract';
+import type { OrderShipmentSlaBreachedPayload } from '../../events/payloads';
+import { AggregateType, CURRENT_SCHEMA_VERSION, EventType, outboxEntry, type OutboxEntry } from '../events';
 import type { OrdersDb, OrdersTx } from './db';
 
 export class OrderNotFoundError extends Error {
@@ -14,25 +14,28 @@ export async function writeOrdersOutbox(tx: OrdersTx, entry: OutboxEntry) {
   await tx.outboxEvent.create({ data: { ...entry, payload: entry.payload } });
 }
 
-type StatusEvent = EventOf<
+type StatusEventType =
   | typeof EventType.OrderConfirmed
   | typeof EventType.OrderCancelled
   | typeof EventType.OrderDelivered
-  | typeof EventType.OrderStatusUpdated
->;
+  | typeof EventType.OrderStatusUpdated;
 
-/** The event a move to `status` writes: its own for CONFIRMED, CANCELLED, DELIVERED. */
-function statusEvent(change: OrderStatusChangeBase, status: OrderStatus): StatusEvent {
+/**
+ * The event a move to `status` writes: its own for CONFIRMED, CANCELLED, DELIVERED. Its payload
+ * (OrderStatusChangeBase and the status, events/payloads.ts) is built by the statement below and
+ * checked against the committed JSON Schemas by test/events/schemas.test.ts and by every consumer.
+ */
+function statusEventType(status: OrderStatus): StatusEventType {
   switch (status) {
     case 'CONFIRMED':
-      return { type: EventType.OrderConfirmed, payload: { ...change, status } };
+      return EventType.OrderConfirmed;
     case 'CANCELLED':
-      return { type: EventType.OrderCancelled, payload: { ...change, status } };
+      return EventType.OrderCancelled;
     case 'DELIVERED':
-      return { type: EventType.OrderDelivered, payload: { ...change, status } };
+      return EventType.OrderDelivered;
     case 'PROCESSING':
     case 'SHIPPED':
-      return { type: EventType.OrderStatusUpdated, payload: { ...change, status } };
+      return EventType.OrderStatusUpdated;
     case 'PENDING':
       throw new Error('no order moves to PENDING');
   }
@@ -48,52 +51,46 @@ export interface StatusChange {
 }
 
 /**
- * Moves an order to a status, with its audit row and outbox event in the same transaction.
- * Recording the status an order already has, or one it has moved past, is a no-op, which makes a
- * retried (or late) activity harmless. Returns false when nothing changed.
+ * Moves an order to a status, with its audit row and outbox event, in one statement: the order row
+ * is locked for that statement and its commit only, not across the round trips of an interactive
+ * transaction. Recording the status an order already has, or one it has moved past, is a no-op,
+ * which makes a retried (or late) activity harmless. Returns false when nothing changed.
  */
 export async function recordOrderStatus(db: OrdersDb, change: StatusChange): Promise<boolean> {
-  return db.$transaction(async (tx) => {
-    const order = await tx.order.findUnique({ where: { id: change.orderId } });
-    if (!order) throw new OrderNotFoundError(change.orderId);
-    // Only forward moves: a late attempt of an earlier step (Temporal does not stop an attempt that
-    // outlived its timeout) must not drag the order back, nor repeat its event.
-    if (!canMove(order.status, change.status)) return false;
-    const updated = await tx.order.updateMany({
-      where: { id: order.id, version: order.version },
-      data: {
-        status: change.status,
-        version: { increment: 1 },
-        ...(change.status === 'CANCELLED' ? { cancellationReason: change.reason ?? null } : {}),
-      },
-    });
-    // The saga is the only writer of an order's status, so a lost race means a retry overlapped.
-    if (updated.count === 0) throw new Error(`order ${order.id} changed concurrently; retrying`);
-    await tx.orderEvent.create({
-      data: {
-        orderId: order.id,
-        fromStatus: order.status,
-        toStatus: change.status,
-        reason: change.reason ?? null,
-        details: { source: change.source ?? 'saga', ...(change.detail ? { detail: change.detail } : {}) },
-      },
-    });
-    const event = statusEvent(
-      {
-        orderId: order.id,
-        customerId: order.customerId,
-        previousStatus: order.status,
-        version: order.version + 1,
-        ...(change.reason ? { reason: change.reason } : {}),
-      },
-      change.status,
-    );
-    await writeOrdersOutbox(
-      tx,
-      outboxEntry(AggregateType.orders, order.id, event.type, event.payload, change.traceparent),
-    );
-    return true;
-  });
+  // Only forward moves: a late attempt of an earlier step (Temporal does not stop an attempt that
+  // outlived its timeout) must not drag the order back, nor repeat its event.
+  const movableFrom = ORDER_STATUSES.filter((from) => canMove(from, change.status));
+  const eventType = statusEventType(change.status);
+  const reason = change.reason ?? null;
+  const details = { source: change.source ?? 'saga', ...(change.detail ? { detail: change.detail } : {}) };
+  const [outcome] = await db.$queryRaw<{ found: boolean; moved: boolean }[]>`
+    WITH current AS (
+      SELECT id, status, version, customer_id FROM orders WHERE id = ${change.orderId}::uuid FOR UPDATE
+    ), moved AS (
+      UPDATE orders o
+      SET status = ${change.status}::order_status,
+          version = c.version + 1,
+          cancellation_reason = CASE WHEN ${change.status} = 'CANCELLED' THEN ${reason} ELSE o.cancellation_reason END,
+          updated_at = now()
+      FROM current c
+      WHERE o.id = c.id AND c.status::text = ANY(${movableFrom}::text[])
+      RETURNING o.id, o.customer_id, o.version, c.status AS from_status
+    ), audit AS (
+      INSERT INTO order_events (order_id, from_status, to_status, reason, details)
+      SELECT id, from_status, ${change.status}::order_status, ${reason}, ${JSON.stringify(details)}::jsonb
+      FROM moved
+    ), event AS (
+      INSERT INTO outbox (aggregatetype, aggregateid, type, payload, traceparent, schema_version)
+      SELECT ${AggregateType.orders}, id::text, ${eventType},
+        jsonb_build_object('orderId', id::text, 'customerId', customer_id, 'previousStatus', from_status::text,
+          'version', version, 'status', ${change.status}::text)
+          || CASE WHEN ${reason}::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('reason', ${reason}::text) END,
+        ${change.traceparent ?? null}, ${CURRENT_SCHEMA_VERSION}
+      FROM moved
+    )
+    SELECT EXISTS (SELECT 1 FROM current) AS found, EXISTS (SELECT 1 FROM moved) AS moved`;
+  if (!outcome?.found) throw new OrderNotFoundError(change.orderId);
+  return outcome.moved;
 }
 
 /** Records a late shipment once per order: an audit row and an alert event, the order untouched. */

@@ -1,9 +1,12 @@
-import type { PaymentChangedPayload } from '../../events/payloads';
 import type { PaymentStatus } from '../../prisma/generated/orders/client';
-import { AggregateType, EventType, outboxEntry } from '../events';
+import { AggregateType, CURRENT_SCHEMA_VERSION, EventType } from '../events';
 import type { OrdersDb } from './db';
-import { writeOrdersOutbox } from './order-store';
 
+/**
+ * The event each payment status writes. Its payload (PaymentChangedPayload, events/payloads.ts) is
+ * built by recordPayment's statement and checked against the committed JSON Schemas by
+ * test/events/schemas.test.ts and by every consumer.
+ */
 const EVENT_FOR_PAYMENT: Record<PaymentStatus, EventType> = {
   AUTHORIZED: EventType.PaymentAuthorized,
   DECLINED: EventType.PaymentDeclined,
@@ -22,6 +25,8 @@ export interface PaymentRecord {
   traceparent?: string;
 }
 
+const PAYMENT_STATUSES = Object.keys(EVENT_FOR_PAYMENT) as PaymentStatus[];
+
 /** Where a payment may go next; anything else is an older answer arriving late. */
 const NEXT_PAYMENT_STATUSES: Record<PaymentStatus, readonly PaymentStatus[]> = {
   AUTHORIZED: ['CAPTURED', 'VOIDED'],
@@ -33,50 +38,42 @@ const NEXT_PAYMENT_STATUSES: Record<PaymentStatus, readonly PaymentStatus[]> = {
 
 /**
  * Mirrors the provider's view of an order's payment in our database, with an outbox event when the
- * status moves forward. Recording the status the row already has, or one it has moved past, writes
- * nothing.
+ * status moves forward, in one statement (the payment row is locked for that statement only).
+ * Recording the status the row already has, or one it has moved past, writes nothing.
  */
 export async function recordPayment(db: OrdersDb, record: PaymentRecord): Promise<boolean> {
-  return db.$transaction(async (tx) => {
-    const existing = await tx.payment.findUnique({ where: { orderId: record.orderId } });
-    if (existing && !NEXT_PAYMENT_STATUSES[existing.status].includes(record.status)) return false;
-    if (existing) {
-      await tx.payment.update({
-        where: { id: existing.id },
-        data: {
-          status: record.status,
-          providerReference: record.providerReference ?? existing.providerReference,
-          version: { increment: 1 },
-        },
-      });
-    } else {
-      await tx.payment.create({
-        data: {
-          orderId: record.orderId,
-          idempotencyKey: record.idempotencyKey,
-          status: record.status,
-          amount: record.amount,
-          providerReference: record.providerReference ?? null,
-        },
-      });
-    }
-    await writeOrdersOutbox(
-      tx,
-      outboxEntry(
-        AggregateType.payments,
-        record.orderId,
-        EVENT_FOR_PAYMENT[record.status],
-        {
-          orderId: record.orderId,
-          status: record.status,
-          previousStatus: existing?.status ?? null,
-          amount: record.amount,
-          currency: record.currency,
-          providerReference: record.providerReference ?? existing?.providerReference ?? null,
-        } satisfies PaymentChangedPayload,
-        record.traceparent,
-      ),
-    );
-    return true;
-  });
+  const movableFrom = PAYMENT_STATUSES.filter((from) => NEXT_PAYMENT_STATUSES[from].includes(record.status));
+  const reference = record.providerReference ?? null;
+  const [outcome] = await db.$queryRaw<{ changed: boolean }[]>`
+    WITH existing AS (
+      SELECT id, status, provider_reference FROM payments WHERE order_id = ${record.orderId}::uuid FOR UPDATE
+    ), updated AS (
+      UPDATE payments p
+      SET status = ${record.status}::payment_status,
+          provider_reference = COALESCE(${reference}, p.provider_reference),
+          version = p.version + 1,
+          updated_at = now()
+      FROM existing e
+      WHERE p.id = e.id AND e.status::text = ANY(${movableFrom}::text[])
+      RETURNING p.provider_reference, e.status::text AS previous_status
+    ), inserted AS (
+      INSERT INTO payments (order_id, idempotency_key, status, amount, provider_reference)
+      SELECT ${record.orderId}::uuid, ${record.idempotencyKey}, ${record.status}::payment_status,
+        ${record.amount}::numeric, ${reference}
+      WHERE NOT EXISTS (SELECT 1 FROM existing)
+      ON CONFLICT DO NOTHING
+      RETURNING provider_reference, NULL::text AS previous_status
+    ), changed AS (
+      SELECT * FROM updated UNION ALL SELECT * FROM inserted
+    ), event AS (
+      INSERT INTO outbox (aggregatetype, aggregateid, type, payload, traceparent, schema_version)
+      SELECT ${AggregateType.payments}, ${record.orderId}, ${EVENT_FOR_PAYMENT[record.status]},
+        jsonb_build_object('orderId', ${record.orderId}::text, 'status', ${record.status}::text,
+          'previousStatus', previous_status, 'amount', ${record.amount}::text, 'currency', ${record.currency}::text,
+          'providerReference', provider_reference),
+        ${record.traceparent ?? null}, ${CURRENT_SCHEMA_VERSION}
+      FROM changed
+    )
+    SELECT EXISTS (SELECT 1 FROM changed) AS changed`;
+  return outcome?.changed ?? false;
 }

@@ -150,21 +150,26 @@ describe('recordOrderStatus', () => {
 
   it('is one transaction: when the outbox write fails, neither the status nor the audit row is kept', async () => {
     const order = await newOrder();
-    // The same database, with the outbox insert failing inside the activity's transaction.
-    const failingOutbox = ordersDb.$extends({
-      query: {
-        outboxEvent: {
-          create: () => Promise.reject(new Error('injected outbox failure')),
-        },
-      },
-    }) as unknown as OrdersDb;
-    const broken = createActivities({ ...dbs, ordersDb: failingOutbox, payments: unusedPayments });
-
-    const error = await rejectionOf(
-      run(broken.recordOrderStatus.bind(broken), { orderId: order.id, status: 'CONFIRMED' }),
+    // Postgres itself refuses this order's outbox row (a trigger of this test), inside the write.
+    const guard = `refuse_outbox_${order.id.replace(/-/g, '')}`;
+    await ordersDb.$executeRawUnsafe(
+      `CREATE FUNCTION ${guard}() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'injected outbox failure'; END $$`,
     );
-
-    expect(error).toMatchObject({ message: 'injected outbox failure' });
+    await ordersDb.$executeRawUnsafe(
+      `CREATE TRIGGER ${guard} BEFORE INSERT ON outbox FOR EACH ROW
+         WHEN (NEW.aggregateid = '${order.id}') EXECUTE FUNCTION ${guard}()`,
+    );
+    try {
+      const activities = createActivities({ ...dbs, payments: unusedPayments });
+      const error = await rejectionOf(
+        run(activities.recordOrderStatus.bind(activities), { orderId: order.id, status: 'CONFIRMED' }),
+      );
+      expect((error as Error).message).toMatch(/injected outbox failure/);
+    } finally {
+      await ordersDb.$executeRawUnsafe(`DROP TRIGGER IF EXISTS ${guard} ON outbox`);
+      await ordersDb.$executeRawUnsafe(`DROP FUNCTION IF EXISTS ${guard}()`);
+    }
     const row = await orderRow(order.id);
     expect(row.status).toBe('PENDING');
     expect(row.version).toBe(order.version);
