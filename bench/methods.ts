@@ -4,7 +4,7 @@ export const BENCH_METHODS = {
     'N clients, each starting its next task when its last one is done, for --duration seconds per level ' +
     '(bounded count; tasks in flight at the deadline are awaited, each bounded by its own timeout). ' +
     'Rate = tasks that ended as wanted ÷ time from the level start to the last end. Levels double from 4 ' +
-    'until one gains less than 5 % over the best so far; the best is the saturation point.',
+    'until two in a row gain less than 5 % over the best so far; the best is the saturation point.',
   ceiling:
     "bench/ceiling/workflow.ts: five sequential no-op activities with the saga database steps' activity " +
     'options (timeouts and retry policy), on a task queue of its own and a worker in the bench process, ' +

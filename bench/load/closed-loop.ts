@@ -53,6 +53,9 @@ export interface RisingResult<L> {
  * Runs rising concurrency levels until throughput stops rising: a level that gains less than
  * `minGain` (0.05: 5 %) over the best so far ends the climb. The best level is the saturation point.
  */
+/** Levels in a row that gain less than `minGain` over the best before the climb stops. */
+export const FLAT_LEVELS_TO_STOP = 2;
+
 export async function riseUntilFlat<L extends { concurrency: number; perSecond: number }>(
   concurrencies: readonly number[],
   minGain: number,
@@ -61,13 +64,16 @@ export async function riseUntilFlat<L extends { concurrency: number; perSecond: 
 ): Promise<RisingResult<L>> {
   const levels: L[] = [];
   let best: L | undefined;
+  let flat = 0;
   for (const concurrency of concurrencies) {
     const level = await runLevel(concurrency);
     levels.push(level);
     log(`  concurrency ${String(concurrency).padStart(3)}: ${level.perSecond.toFixed(1)}/s`);
     const rising = best === undefined || level.perSecond >= best.perSecond * (1 + minGain);
     if (best === undefined || level.perSecond > best.perSecond) best = level;
-    if (!rising) break;
+    // On a shared machine one noisy level can look flat: the climb ends at the second in a row.
+    flat = rising ? 0 : flat + 1;
+    if (flat >= FLAT_LEVELS_TO_STOP) break;
   }
   if (!best) throw new Error('no concurrency level to run');
   return { levels, best };
