@@ -4,9 +4,11 @@ import type {
   InventoryReservationExpiredPayload,
   InventoryReservationFailedPayload,
   InventoryReservedPayload,
+  StockLinePayload,
 } from '../../events/payloads';
 import { randomUUID } from 'node:crypto';
 import { AggregateType, CURRENT_SCHEMA_VERSION, EventType, outboxEntry, type OutboxEntry } from '../events';
+import { column, jsonbPayload, sql } from '../payload-sql';
 import type { InventoryDb, InventoryTx } from './db';
 
 // A type alias, not an interface, so lines can be embedded in JSON event payloads as they are.
@@ -244,8 +246,13 @@ export async function commitStock(db: InventoryDb, orderId: string, traceparent?
     ), event AS (
       INSERT INTO outbox (aggregatetype, aggregateid, type, payload, traceparent, schema_version)
       SELECT ${AggregateType.inventory}, ${orderId}, ${EventType.InventoryCommitted},
-        jsonb_build_object('orderId', ${orderId}::text, 'items', jsonb_agg(
-          jsonb_build_object('productId', product_id, 'quantity', quantity) ORDER BY product_id)),
+        ${jsonbPayload<InventoryCommittedPayload>({
+          orderId: sql`${orderId}::text`,
+          items: sql`jsonb_agg(${jsonbPayload<StockLinePayload>({
+            productId: column('product_id'),
+            quantity: column('quantity'),
+          })} ORDER BY product_id)`,
+        })},
         ${traceparent ?? null}, ${CURRENT_SCHEMA_VERSION}
       FROM claimed HAVING count(*) > 0
     )

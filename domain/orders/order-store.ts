@@ -1,5 +1,6 @@
 import { canMove, ORDER_STATUSES, type CancellationReason, type OrderStatus } from '../../workflows/contract';
-import type { OrderShipmentSlaBreachedPayload } from '../../events/payloads';
+import type { OrderShipmentSlaBreachedPayload, OrderStatusChangeBase } from '../../events/payloads';
+import { column, jsonbPayload, sql } from '../payload-sql';
 import { AggregateType, CURRENT_SCHEMA_VERSION, EventType, outboxEntry, type OutboxEntry } from '../events';
 import type { OrdersDb, OrdersTx } from './db';
 
@@ -82,9 +83,14 @@ export async function recordOrderStatus(db: OrdersDb, change: StatusChange): Pro
     ), event AS (
       INSERT INTO outbox (aggregatetype, aggregateid, type, payload, traceparent, schema_version)
       SELECT ${AggregateType.orders}, id::text, ${eventType},
-        jsonb_build_object('orderId', id::text, 'customerId', customer_id, 'previousStatus', from_status::text,
-          'version', version, 'status', ${change.status}::text)
-          || CASE WHEN ${reason}::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('reason', ${reason}::text) END,
+        ${jsonbPayload<OrderStatusChangeBase & { status: OrderStatus }>({
+          orderId: column('id::text'),
+          customerId: column('customer_id'),
+          previousStatus: column('from_status::text'),
+          version: column('version'),
+          status: sql`${change.status}::text`,
+          ...(change.reason ? { reason: sql`${change.reason}::text` } : {}),
+        })},
         ${change.traceparent ?? null}, ${CURRENT_SCHEMA_VERSION}
       FROM moved
     )

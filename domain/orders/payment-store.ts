@@ -1,5 +1,7 @@
 import type { PaymentStatus } from '../../prisma/generated/orders/client';
 import { AggregateType, CURRENT_SCHEMA_VERSION, EventType } from '../events';
+import type { PaymentChangedPayload } from '../../events/payloads';
+import { column, jsonbPayload, sql } from '../payload-sql';
 import type { OrdersDb } from './db';
 
 /**
@@ -68,9 +70,14 @@ export async function recordPayment(db: OrdersDb, record: PaymentRecord): Promis
     ), event AS (
       INSERT INTO outbox (aggregatetype, aggregateid, type, payload, traceparent, schema_version)
       SELECT ${AggregateType.payments}, ${record.orderId}, ${EVENT_FOR_PAYMENT[record.status]},
-        jsonb_build_object('orderId', ${record.orderId}::text, 'status', ${record.status}::text,
-          'previousStatus', previous_status, 'amount', ${record.amount}::text, 'currency', ${record.currency}::text,
-          'providerReference', provider_reference),
+        ${jsonbPayload<PaymentChangedPayload>({
+          orderId: sql`${record.orderId}::text`,
+          status: sql`${record.status}::text`,
+          previousStatus: column('previous_status'),
+          amount: sql`${record.amount}::text`,
+          currency: sql`${record.currency}::text`,
+          providerReference: column('provider_reference'),
+        })},
         ${record.traceparent ?? null}, ${CURRENT_SCHEMA_VERSION}
       FROM changed
     )
