@@ -81,8 +81,10 @@ export class SagaClient {
       taskQueue: this.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      // A finished saga's id is never reused: a retry of a delivered order must not order it again.
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // A saga that completed is never run again (a retry of a delivered order must not order it
+      // twice); one that failed to place its order is, so that a retry with the key can still
+      // succeed. A new run finds an order an earlier run wrote and does not carry it twice.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [
         { key: OrderIdKey, value: input.orderId },
         { key: CustomerIdKey, value: input.customerId },

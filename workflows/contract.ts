@@ -112,6 +112,8 @@ export interface PlacementRequest {
 export interface PlacedOrder {
   order: OrderView;
   requestFingerprint: string | null;
+  /** False when the row was there already: an earlier run of this order's saga wrote it. */
+  written?: boolean;
 }
 
 /** What `orderPlaced` answers: the order, and whether an earlier request placed it. */

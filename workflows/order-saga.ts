@@ -83,6 +83,13 @@ const failureType = (error: unknown): string | undefined => {
 const timedOut = (error: unknown): boolean =>
   causeOf(error) instanceof TimeoutFailure || failureType(error) === FailureType.PaymentProviderTimeout;
 
+/** The order this saga was started for was carried by an earlier run: this one ends at once. */
+class OrderAlreadyCarried extends Error {
+  constructor(readonly status: OrderStatus) {
+    super(`order already ${status}`);
+  }
+}
+
 /** The saga could not write its order: it ends at once, with nothing to compensate. */
 class OrderNotPlaced extends Error {
   constructor(readonly failure: ApplicationFailure) {
@@ -175,7 +182,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
     await condition(() => placement !== undefined);
     if (placement && 'failed' in placement) throw placement.failed;
     const { placed } = placement as { placed: PlacedOrder };
-    return { ...placed, replayed: requestId !== input.draft.requestId };
+    return { ...placed, replayed: requestId !== input.draft.requestId || placed.written === false };
   });
   setHandler(statusSignal, (request) => {
     try {
@@ -231,7 +238,12 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
       });
       placement = { placed };
       note('PLACING_ORDER', 'COMPLETED');
+      // An earlier run (one that failed) wrote this order and carried it on: nothing is left to do.
+      if (placed.written === false && placed.order.status !== 'PENDING') {
+        throw new OrderAlreadyCarried(placed.order.status);
+      }
     } catch (error) {
+      if (error instanceof OrderAlreadyCarried) throw error;
       const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
       const message = cause instanceof Error ? cause.message : String(cause);
       const failed = ApplicationFailure.nonRetryable(
@@ -244,6 +256,18 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
       note('PLACING_ORDER', 'FAILED', message);
       // The API is waiting on `orderPlaced`: it must hear why before the saga ends.
       await condition(allHandlersFinished);
+      // An attempt may have committed the order and still been reported as failed (its answer was
+      // lost): such a row must not stay PENDING with nothing to carry it. Waits for the database.
+      const recordUntilDone = localSteps ? recordFulfilmentLocally : recordFulfilmentQueued;
+      await recordUntilDone({
+        orderId: input.orderId,
+        status: 'CANCELLED',
+        reason: 'SYSTEM_ERROR',
+        detail: 'the order could not be placed',
+        ...trace,
+      }).catch((cleanup: unknown) => {
+        if (failureType(cleanup) !== FailureType.OrderNotFound) throw cleanup;
+      });
       throw new OrderNotPlaced(failed);
     }
   };
@@ -364,6 +388,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
     return { orderId: input.orderId, status: state.status };
   } catch (error) {
     if (error instanceof OrderNotPlaced) throw error.failure;
+    if (error instanceof OrderAlreadyCarried) return { orderId: input.orderId, status: error.status };
     if (error instanceof SagaCancelled) return compensate(error.reason, error.detail);
     if (isCancellation(error) && patched(PATCH_COMPENSATE_ON_EXECUTION_CANCEL)) {
       // `temporal workflow cancel`: the compensations must run to the end despite the cancellation.

@@ -32,6 +32,8 @@ export const { recordOrderStatus: recordFulfilmentLocally } = proxyLocalActiviti
 export const { placeOrder } = proxyLocalActivities<Placement>({
   ...DATABASE_STEP_OPTIONS,
   scheduleToCloseTimeout: '1m',
+  // Longer backoffs wait on workflow timers rather than inside one workflow task.
+  localRetryThreshold: '5s',
 });
 
 /** The payment provider: a short per-call timeout and a bounded total, after which we give up. */

@@ -74,9 +74,21 @@ export function createOrdersRouter(
       rawKey === undefined ? undefined : parseOrThrow(idempotencyKeySchema, rawKey, 'Idempotency-Key');
     const body = parseOrThrow(createOrderSchema, req.body, 'order');
     const request = { ...body, idempotencyKey };
-    const priced = await priceOrder(inventoryDb, request).catch((error: unknown) => {
-      throw error instanceof UnknownProductsError ? unknownProducts(body.items, error) : error;
+    const priced = await priceOrder(inventoryDb, request).catch(async (error: unknown) => {
+      if (!(error instanceof UnknownProductsError)) throw error;
+      // A retry of an order whose product has left the catalogue since still gets its order.
+      const earlier = idempotencyKey ? await findOrder(ordersDb, { idempotencyKey }) : undefined;
+      if (!earlier) throw unknownProducts(body.items, error);
+      return earlier;
     });
+    if ('order' in priced) {
+      if (priced.requestFingerprint !== requestFingerprint(request)) {
+        throw conflict(new IdempotencyKeyReusedError().message);
+      }
+      res.setHeader('Idempotent-Replayed', 'true');
+      res.status(201).location(`/api/orders/${priced.order.id}`).json(priced.order);
+      return;
+    }
     const traceparent = traceparentOf(req);
     const input = sagaInputFor(priced, {
       paymentMethod: body.paymentMethod ?? 'tok_visa',

@@ -65,7 +65,8 @@ type ReserveOutcome = {
 
 /**
  * Holds stock for an order in one statement: it locks the order's item rows (in product order, so
- * concurrent orders cannot deadlock), checks every line, and only if all fit decrements them and
+ * concurrent reservations cannot deadlock one another; one against a multi-product commit, which
+ * locks in join order, is broken by Postgres and the step retried), checks every line, and only if all fit decrements them and
  * writes the reservations and INVENTORY_RESERVED. A hot item's row lock is held for that one
  * statement and its commit, not across round trips of an interactive transaction, so orders for the
  * same product queue behind each other as briefly as Postgres allows. Concurrent orders can never

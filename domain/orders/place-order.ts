@@ -168,14 +168,16 @@ export async function writeOrder(
       )
       SELECT id::text AS id FROM new_order`;
   } catch (error) {
-    if (isUniqueViolation(error, 'idempotency_key'))
-      throw new IdempotencyKeyTakenError(draft.idempotencyKey!);
-    throw error;
+    if (!isUniqueViolation(error, 'idempotency_key')) throw error;
+    // Two attempts of this step inserting at once collide on the key, not the id: ours is there.
+    const ours = await findOrder(ordersDb, orderId);
+    if (ours) return { ...ours, written: false };
+    throw new IdempotencyKeyTakenError(draft.idempotencyKey!);
   }
   if (inserted.length === 0) {
     const stored = await findOrder(ordersDb, orderId);
     if (!stored) throw new Error(`order ${orderId} conflicted but cannot be read`);
-    return stored;
+    return { ...stored, written: false };
   }
   return {
     order: {
@@ -211,6 +213,7 @@ export async function writeOrder(
       })),
     },
     requestFingerprint: draft.requestFingerprint ?? null,
+    written: true,
   };
 }
 

@@ -86,7 +86,7 @@ it('a retry after the saga has ended is answered from the database, starting no 
     status: 'CANCELLED',
     cancellationReason: 'PAYMENT_DECLINED',
   });
-  // REJECT_DUPLICATE: the closed run is the only one.
+  // A completed run is never run again (ALLOW_DUPLICATE_FAILED_ONLY): it stays the only one.
   const runs = temporal.workflow.list({ query: `WorkflowId = '${orderWorkflowId(order.id)}'` });
   let count = 0;
   for await (const _run of runs) count += 1;
@@ -119,6 +119,20 @@ it('a key held by an order written before v3 (another id) is answered with that 
   await expect(temporal.workflow.getHandle(orderWorkflowId(derived)).result()).rejects.toThrow();
   expect(await ordersDb.order.findUnique({ where: { id: derived } })).toBeNull();
   expect(await rowsOf(body.customerId)).toHaveLength(1);
+
+  // Retrying again starts a new run of that failed saga (a failed run does not hold the id), which
+  // finds the key taken again: the client keeps getting the earlier order, never a 503.
+  const again = await request(app).post('/api/orders').set('Idempotency-Key', key).send(body);
+  expect(again.status).toBe(201);
+  expect((again.body as OrderView).id).toBe(legacyId);
+  expect(await rowsOf(body.customerId)).toHaveLength(1);
+
+  // Once the key is free (the legacy order no longer holds it), the same key places a new order.
+  await ordersDb.order.update({ where: { id: legacyId }, data: { idempotencyKey: null } });
+  const placed = await request(app).post('/api/orders').set('Idempotency-Key', key).send(body);
+  expect(placed.status).toBe(201);
+  expect(placed.headers['idempotent-replayed']).toBeUndefined();
+  expect((placed.body as OrderView).id).toBe(derived);
 }, 60_000);
 
 it('a saga that cannot reach its database writes nothing, the client gets 503, and its retry gets the one order', async () => {

@@ -290,6 +290,47 @@ describe('order saga: infrastructure failures after confirmation', () => {
   );
 });
 
+describe('order saga: placing its own order (v3)', () => {
+  it('when placing fails it cancels whatever row an attempt may have left, holds and charges nothing, and fails', async () => {
+    // A refusal ends the placement at once; a database outage ends it the same way after a minute.
+    const fake = new FakeOrderSystem(defaultStock()).on('placeOrder', () => {
+      throw ApplicationFailure.nonRetryable(
+        'the key belongs to an earlier order',
+        FailureType.IdempotencyKeyTaken,
+      );
+    });
+    const base = sagaInput();
+    const input: OrderSagaInput = {
+      ...base,
+      draft: {
+        lines: base.items.map((line) => ({
+          ...line,
+          productName: line.productId,
+          unitPrice: '1.00',
+          lineTotal: '1.00',
+        })),
+        address: { streetAddress: '1 Fault Lane', city: 'Retry', postalCode: '1', country: 'NL' },
+        requestId: 'request-1',
+      },
+    };
+
+    await withSaga(context(), fake, input, async (handle) => {
+      const failure = await handle.result().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      expect(((failure as WorkflowFailedError).cause as ApplicationFailure).type).toBe(
+        FailureType.IdempotencyKeyTaken,
+      );
+      expect(fake.callLabels).toEqual(['placeOrder', 'recordOrderStatus(CANCELLED)']);
+      expect(fake.statuses).toEqual([
+        expect.objectContaining({ status: 'CANCELLED', reason: 'SYSTEM_ERROR' }),
+      ]);
+    });
+  });
+});
+
 describe('order saga: compensation failures', () => {
   it('keeps retrying a failing compensation until it succeeds, and records it as COMPLETED', async () => {
     const stock = defaultStock();
