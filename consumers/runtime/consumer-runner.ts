@@ -1,8 +1,21 @@
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from '../../lib/logger';
 import { sendToDeadLetterTopic } from './dead-letter';
+import { failureKind } from './failure-kind';
 import { PeriodicOffsetCommitter } from './periodic-offset-committer';
-import { backoffDelay, DEFAULT_RETRY_POLICY, PermanentError, type RetryPolicy } from './retry';
+import {
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  TRANSIENT_BACKOFF,
+  type Backoff,
+  type RetryPolicy,
+} from './retry';
+import {
+  PausedPartitions,
+  RetryingMessages,
+  waitHoldingPartition,
+  type PartitionHold,
+} from './partition-hold';
 
 export interface IncomingMessage {
   topic: string;
@@ -25,7 +38,10 @@ export interface ConsumerDefinition {
   handleBatch?: (batch: IncomingMessage[]) => Promise<void>;
   /** The most messages one handleBatch call gets (default 500). */
   maxBatchSize?: number;
+  /** The bounded retries of an unclassified failure (default DEFAULT_RETRY_POLICY). */
   retry?: RetryPolicy;
+  /** The unbounded retries of a transient failure (default TRANSIENT_BACKOFF). */
+  transientBackoff?: Backoff;
   fromBeginning?: boolean;
 }
 
@@ -35,26 +51,38 @@ export interface ConsumerMetrics {
   deadLettered: (consumer: string, topic: string) => void;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/**
+ * A message is settled (applied or dead-lettered), or left unresolved: its partition is paused
+ * until the next attempt, or the partition is being given up (shutdown, rebalance).
+ */
+type Outcome = 'settled' | 'unresolved';
 
 const DEFAULT_MAX_BATCH_SIZE = 500;
 /** How often the batch path commits what it applied (a crash replays at most this much). */
 const BATCH_COMMIT_INTERVAL_MS = 1000;
 
 /**
- * Runs one consumer group: each message is retried in place with backoff and jitter a bounded
- * number of times, then parked on `<topic>.dlq` so the partition keeps flowing. The offset is
- * committed only after the message was applied or dead-lettered, so a crash replays it (and the
- * handler's idempotency makes that harmless). A definition with handleBatch gets what Kafka fetched
- * for a partition in chunks; a chunk that fails goes through the per-message path. The batch path
- * commits every second beside the fetch loop rather than after every batch (which the next fetch
- * would wait for): it is the latency-bound one.
+ * Runs one consumer group. A failing message is retried by what its error is (failure-kind.ts): a
+ * permanent one goes to `<topic>.dlq` at once; a transient one (a dependency down) is retried with
+ * capped backoff and no deadline, each attempt logged, its partition paused between attempts so the
+ * others flow on; anything else is retried in place a bounded number of times, then parked on the
+ * DLQ so a bug does not block the partition. The offset is resolved only after the message was
+ * applied or dead-lettered, so a crash, a shutdown or a rebalance during the retries leaves it to
+ * be fetched again (and the handler's idempotency makes a repeat harmless).
+ *
+ * A definition with handleBatch gets what Kafka fetched for a partition in chunks; a chunk that
+ * fails goes through the per-message path. The batch path commits every second beside the fetch
+ * loop rather than after every batch (which the next fetch would wait for): it is the
+ * latency-bound one.
  */
 export class ConsumerRunner {
   private consumer?: Consumer;
   private running = false;
   private stopping = false;
   private committer?: PeriodicOffsetCommitter;
+  private readonly stopped = new AbortController();
+  private readonly paused = new PausedPartitions();
+  private readonly retrying = new RetryingMessages();
   private readonly batchesInFlight = new Set<Promise<void>>();
 
   constructor(
@@ -104,16 +132,19 @@ export class ConsumerRunner {
         eachBatch: (payload) => {
           const work = (async () => {
             const { batch } = payload;
+            const hold = this.holdOf(payload);
             const size = this.definition.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
             for (let from = 0; from < batch.messages.length; from += size) {
-              if (this.stopping || !payload.isRunning() || payload.isStale()) return;
+              if (!hold.proceed()) return;
               const chunk = batch.messages
                 .slice(from, from + size)
                 .map((message) => ({ topic: batch.topic, partition: batch.partition, message }));
-              await this.processChunk(handleBatch, chunk, () => payload.heartbeat());
-              const last = (chunk[chunk.length - 1] as IncomingMessage).message.offset;
-              payload.resolveOffset(last);
-              committer.applied(batch.topic, batch.partition, last);
+              const { settledThrough, outcome } = await this.processChunk(handleBatch, chunk, hold);
+              if (settledThrough !== undefined) {
+                payload.resolveOffset(settledThrough);
+                committer.applied(batch.topic, batch.partition, settledThrough);
+              }
+              if (outcome === 'unresolved') return;
               await payload.heartbeat();
             }
           })();
@@ -126,8 +157,19 @@ export class ConsumerRunner {
       await consumer.run({
         autoCommit: true,
         partitionsConsumedConcurrently: 3,
-        eachMessage: async (payload) => {
-          await this.process(payload, () => payload.heartbeat());
+        // One by one, resolving each message once settled: one waiting for its next attempt is
+        // neither resolved nor committed (eachMessage would resolve it on return).
+        eachBatchAutoResolve: false,
+        eachBatch: async (payload) => {
+          const { batch } = payload;
+          const hold = this.holdOf(payload);
+          for (const message of batch.messages) {
+            if (!hold.proceed()) return;
+            const incoming = { topic: batch.topic, partition: batch.partition, message };
+            if ((await this.process(incoming, hold)) === 'unresolved') return;
+            payload.resolveOffset(message.offset);
+            await payload.heartbeat();
+          }
         },
       });
     }
@@ -138,17 +180,31 @@ export class ConsumerRunner {
   async stop(): Promise<void> {
     this.stopping = true;
     this.running = false;
+    // Ends any retry wait at once and resumes no paused partition: a message waiting for its next
+    // attempt stays uncommitted, for the group's next owner of its partition.
+    this.stopped.abort();
+    this.paused.clear();
     // The batch path commits itself: let the batches under way finish, commit, then leave.
     await Promise.allSettled([...this.batchesInFlight]);
     await this.committer?.stop();
     await this.consumer?.disconnect();
   }
 
+  private holdOf(payload: EachBatchPayload): PartitionHold {
+    return {
+      heartbeat: () => payload.heartbeat(),
+      proceed: () => !this.stopping && payload.isRunning() && !payload.isStale(),
+      stopped: this.stopped.signal,
+      pauseFor: (ms) => this.paused.pause(payload, ms),
+    };
+  }
+
+  /** Applies a chunk: as one batch, or when that fails one by one; says how far it got. */
   private async processChunk(
     handleBatch: (batch: IncomingMessage[]) => Promise<void>,
     chunk: IncomingMessage[],
-    heartbeat: () => Promise<void>,
-  ): Promise<void> {
+    hold: PartitionHold,
+  ): Promise<{ settledThrough?: string; outcome: Outcome }> {
     const { name } = this.definition;
     const started = performance.now();
     const where = {
@@ -161,52 +217,73 @@ export class ConsumerRunner {
       await handleBatch(chunk);
       for (const { topic } of chunk) this.metrics?.processed(name, topic);
       this.logger.debug({ ...where, ms: Math.round(performance.now() - started) }, 'batch applied');
+      return { settledThrough: chunk[chunk.length - 1]?.message.offset, outcome: 'settled' };
     } catch (caught) {
       this.logger.info({ ...where, err: caught }, 'batch failed; applying its messages one by one');
-      for (const incoming of chunk) await this.process(incoming, heartbeat);
+      let settledThrough: string | undefined;
+      for (const incoming of chunk) {
+        if ((await this.process(incoming, hold)) === 'unresolved')
+          return { settledThrough, outcome: 'unresolved' };
+        settledThrough = incoming.message.offset;
+      }
+      return { settledThrough, outcome: 'settled' };
     }
   }
 
-  private async process(
-    { topic, partition, message }: IncomingMessage,
-    heartbeat: () => Promise<void>,
-  ): Promise<void> {
-    const incoming = { topic, partition, message };
-    const policy = this.definition.retry ?? DEFAULT_RETRY_POLICY;
+  /** Applies one message, retrying it as its failures say (see the class comment). */
+  private async process(incoming: IncomingMessage, hold: PartitionHold): Promise<Outcome> {
     const { name } = this.definition;
-    for (let attempt = 1; ; attempt += 1) {
+    const policy = this.definition.retry ?? DEFAULT_RETRY_POLICY;
+    const { topic, partition, message } = incoming;
+    // Counted apart: an outage between two unclassified failures must not use up their budget.
+    const failures = this.retrying.of(topic, partition, message.offset);
+    for (;;) {
+      failures.attempts += 1;
       try {
         await this.definition.handle(incoming);
-        this.metrics?.processed(name, incoming.topic);
-        return;
+        this.retrying.settled(topic, partition);
+        this.metrics?.processed(name, topic);
+        return 'settled';
       } catch (caught) {
         const error = caught instanceof Error ? caught : new Error(String(caught));
-        const permanent = error instanceof PermanentError;
-        if (permanent || attempt >= policy.maxAttempts) {
-          this.logger.warn(
-            {
-              consumer: name,
-              topic: incoming.topic,
-              partition: incoming.partition,
-              offset: incoming.message.offset,
-              attempts: attempt,
-              err: error,
-            },
-            'message dead-lettered',
-          );
-          await sendToDeadLetterTopic(this.producer, {
-            ...incoming,
-            error,
-            attempts: attempt,
-            consumer: name,
-          });
-          this.metrics?.deadLettered(name, incoming.topic);
-          return;
+        const kind = failureKind(error);
+        if (kind === 'unknown') failures.bounded += 1;
+        if (kind === 'permanent' || failures.bounded >= policy.maxAttempts) {
+          this.retrying.settled(topic, partition);
+          await this.deadLetter(incoming, error, failures.attempts);
+          return 'settled';
         }
-        this.metrics?.retried(name, incoming.topic);
-        await sleep(backoffDelay(policy, attempt));
-        await heartbeat();
+        this.metrics?.retried(name, topic);
+        if (kind === 'transient') {
+          failures.transient += 1;
+          const waitMs = backoffDelay(
+            this.definition.transientBackoff ?? TRANSIENT_BACKOFF,
+            failures.transient,
+          );
+          this.logger.warn(
+            { ...this.whereOf(incoming), attempt: failures.attempts, retryInMs: waitMs, err: error },
+            'dependency unavailable: partition paused, the message is retried',
+          );
+          hold.pauseFor(waitMs);
+          return 'unresolved';
+        }
+        if (!(await waitHoldingPartition(backoffDelay(policy, failures.bounded), hold))) return 'unresolved';
       }
     }
+  }
+
+  private whereOf({ topic, partition, message }: IncomingMessage) {
+    return { consumer: this.definition.name, topic, partition, offset: message.offset };
+  }
+
+  private async deadLetter(incoming: IncomingMessage, error: Error, attempts: number): Promise<void> {
+    this.logger.warn({ ...this.whereOf(incoming), attempts, err: error }, 'message dead-lettered');
+    await sendToDeadLetterTopic(this.producer, {
+      ...incoming,
+      error,
+      attempts,
+      consumer: this.definition.name,
+    });
+    this.metrics?.deadLettered(this.definition.name, incoming.topic);
   }
 }
