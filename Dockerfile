@@ -28,5 +28,7 @@ RUN export ORDERS_DATABASE_URL=postgresql://trackops_orders:trackops@127.0.0.1:5
   && npx prisma generate --config prisma/inventory/prisma.config.ts
 
 ENV NODE_ENV=production
+# Listen on every interface: the container's ports are published to the host.
+ENV HOST=0.0.0.0
 EXPOSE 8080 9464 9465
 CMD ["node", "--import", "tsx", "api/main.ts"]

@@ -18,7 +18,7 @@ async function main() {
   const temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
 
   const app = createApp({ config, logger, ordersDb, inventoryDb, temporal, redis });
-  const server = app.listen(config.API_PORT, '127.0.0.1', () => {
+  const server = app.listen(config.API_PORT, config.HOST, () => {
     logger.info({ port: config.API_PORT }, 'api listening');
   });
   // Idle keep-alive connections outlive the clients' own keep-alive (undici: 4 s, proxies: 60 s),

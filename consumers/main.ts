@@ -61,6 +61,7 @@ async function main() {
     : undefined;
   const health = await startHealthServer({
     port: config.CONSUMERS_METRICS_PORT,
+    host: config.HOST,
     registry,
     live: () => runners.every((runner) => runner.isRunning),
   });

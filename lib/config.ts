@@ -43,6 +43,13 @@ export const configSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   /** The task queue sagas run on; a separate queue isolates a test's own worker. */
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(ORDERS_TASK_QUEUE),
+  /**
+   * The address the API and the health/metrics servers bind: loopback locally, 0.0.0.0 in the
+   * container image, where docker-compose's published ports must reach them.
+   */
+  HOST: z
+    .union([z.ipv4(), z.ipv6(), z.literal('localhost')], { error: 'must be an IP address' })
+    .default('127.0.0.1'),
   API_PORT: port(8080),
   WORKER_METRICS_PORT: port(9464),
   CONSUMERS_METRICS_PORT: port(9465),

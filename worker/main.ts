@@ -60,6 +60,7 @@ async function main() {
   collectDefaultMetrics({ register: registry, prefix: 'trackops_worker_' });
   const health = await startHealthServer({
     port: config.WORKER_METRICS_PORT,
+    host: config.HOST,
     registry,
     live: () => worker.getState() === 'RUNNING',
   });

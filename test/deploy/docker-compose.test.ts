@@ -243,6 +243,8 @@ describe('docker-compose.yml', () => {
       expect(config.KAFKA_BROKERS).toBe(kafkaInternal);
       expect(config.KAFKA_CONNECT_URL).toBe('http://connect:8083');
       expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
+      // Inside a container the app must listen beyond loopback for the published ports to reach it.
+      expect(config.HOST).toBe('0.0.0.0');
       expect(config.API_PORT).toBe(ports.API_PORT);
       expect(config.WORKER_METRICS_PORT).toBe(ports.WORKER_METRICS_PORT);
       expect(config.CONSUMERS_METRICS_PORT).toBe(ports.CONSUMERS_METRICS_PORT);

@@ -34,6 +34,8 @@ export function appEnvironment(ctx: StackContext): NodeJS.ProcessEnv {
     KAFKA_BROKERS: ctx.env.KAFKA_BROKERS ?? `${LOOPBACK}:${p.KAFKA_PORT}`,
     KAFKA_CONNECT_URL: ctx.env.KAFKA_CONNECT_URL ?? `http://${LOOPBACK}:${p.CONNECT_PORT}`,
     TEMPORAL_ADDRESS: ctx.env.TEMPORAL_ADDRESS ?? `${LOOPBACK}:${p.TEMPORAL_PORT}`,
+    // The stack's health checks and the demo reach the app on loopback.
+    HOST: ctx.env.HOST ?? LOOPBACK,
     API_PORT: String(p.API_PORT),
     WORKER_METRICS_PORT: String(p.WORKER_METRICS_PORT),
     CONSUMERS_METRICS_PORT: String(p.CONSUMERS_METRICS_PORT),
