@@ -94,6 +94,11 @@ export const updateItemSchema = z
   .refine(levelsInOrder, levelsMessage)
   .refine((value) => Object.keys(value).some((key) => key !== 'version'), {
     message: 'name at least one field to change',
+  })
+  // A quantity replaces the stock: based on a stale read it would create or destroy units.
+  .refine((value) => value.availableQuantity === undefined || value.version !== undefined, {
+    path: ['version'],
+    message: 'required with availableQuantity: the version of the item the new quantity is based on',
   });
 
 const orderIdSchema = z

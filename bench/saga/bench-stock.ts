@@ -8,6 +8,7 @@ const STOCK_TARGET = 1_000_000;
 
 interface ItemBody {
   availableQuantity: number;
+  version: number;
 }
 
 /**
@@ -37,7 +38,8 @@ export async function ensureBenchStock(apiUrl: string, minimum: number, attempt 
       : await fetchJson<ItemBody>(itemUrl, {
           method: 'PUT',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ availableQuantity: STOCK_TARGET }),
+          // Based on the version just read: a run that raced it gets 409 and tries again.
+          body: JSON.stringify({ availableQuantity: STOCK_TARGET, version: current.body?.version }),
           timeoutMs: 10_000,
         });
   // 409: another run created it a moment ago; its stock is then the target.

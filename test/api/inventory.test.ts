@@ -369,9 +369,9 @@ describe('items: update', () => {
 
   it('raising availableQuantity also writes INVENTORY_RESTOCKED', async () => {
     const item = await createItem({ availableQuantity: 4 });
-    await request(app)
+    const raised = await request(app)
       .put(`/api/inventory/items/${item.productId}`)
-      .send({ availableQuantity: 40 })
+      .send({ availableQuantity: 40, version: item.version })
       .expect(200);
     const restocks = await outboxFor(item.productId, 'INVENTORY_RESTOCKED');
     expect(restocks).toHaveLength(1);
@@ -384,10 +384,22 @@ describe('items: update', () => {
     // Lowering stock is an update, not a restock.
     await request(app)
       .put(`/api/inventory/items/${item.productId}`)
-      .send({ availableQuantity: 30 })
+      .send({ availableQuantity: 30, version: (raised.body as { version: number }).version })
       .expect(200);
     expect(await outboxFor(item.productId, 'INVENTORY_RESTOCKED')).toHaveLength(1);
     expect(await outboxFor(item.productId, 'INVENTORY_ITEM_UPDATED')).toHaveLength(2);
+  });
+
+  it('a new availableQuantity without the version it was based on → 400 naming version, nothing changes', async () => {
+    const item = await createItem({ availableQuantity: 4 });
+    const refused = await request(app)
+      .put(`/api/inventory/items/${item.productId}`)
+      .send({ availableQuantity: 40 })
+      .expect(400);
+    expectFieldError(refused.body as ErrorBody, 'version');
+    const after = await request(app).get(`/api/inventory/items/${item.productId}`).expect(200);
+    expect(after.body).toMatchObject({ availableQuantity: 4, version: item.version });
+    expect(await outboxFor(item.productId, 'INVENTORY_RESTOCKED')).toHaveLength(0);
   });
 
   it('a stale version → 409 and nothing changes', async () => {

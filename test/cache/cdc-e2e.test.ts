@@ -224,7 +224,10 @@ describe('inventory items through the cache', () => {
     expect(await get()).toMatchObject({ availableQuantity: 50, version: 0 });
 
     // Written through by the API: the very next read (a hit) shows it.
-    await request(app).put(`/api/inventory/items/${productId}`).send({ availableQuantity: 40 }).expect(200);
+    await request(app)
+      .put(`/api/inventory/items/${productId}`)
+      .send({ availableQuantity: 40, version: 0 })
+      .expect(200);
     expect(await get()).toMatchObject({ availableQuantity: 40, version: 1 });
 
     // Changed by someone else (the saga, a script): the consumer invalidates and re-warms.

@@ -27,6 +27,12 @@ import { processedRows, signalsOf } from '../support/signals';
 import { stackConfig } from '../support/stack-env';
 import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
+/** Sets an item's stock as an operator does: based on the version just read. */
+async function restock(productId: string, availableQuantity: number) {
+  const item = await http<{ version: number }>('GET', `/api/inventory/items/${productId}`);
+  return http('PUT', `/api/inventory/items/${productId}`, { availableQuantity, version: item.body.version });
+}
+
 const RUN = testRunId('backorder');
 const QUEUE = `orders-backorder-${RUN}`;
 const stack = createStackClients();
@@ -78,8 +84,8 @@ it('confirms a waiting backorder when the product is restocked', async () => {
   expect(waiting.status).toBe('PENDING');
   expect((await http<OrderBody>('GET', `/api/orders/${orderId}`)).body.status).toBe('PENDING');
 
-  const restock = await http('PUT', `/api/inventory/items/${productId}`, { availableQuantity: 5 });
-  expect(restock.status).toBe(200);
+  const restocked = await restock(productId, 5);
+  expect(restocked.status).toBe(200);
   const confirmed = await waitForOrderStatus(orderId, ['CONFIRMED', 'CANCELLED'], 30_000);
   expect(confirmed.status).toBe('CONFIRMED');
 
@@ -107,7 +113,7 @@ it('signals every saga waiting on the product; one that still lacks stock waits 
   for (const id of ids) await waitAwaitingRestock(id);
 
   // Enough for one of them: both are signalled, one confirms, the other finds too little and waits.
-  expect((await http('PUT', `/api/inventory/items/${productId}`, { availableQuantity: 3 })).status).toBe(200);
+  expect((await restock(productId, 3)).status).toBe(200);
   const first = await waitFor('one of the two backorders to confirm', async () => {
     const rows = await ordersDb.order.findMany({ where: { id: { in: ids } } });
     const done = rows.filter((o) => o.status === 'CONFIRMED');
@@ -121,7 +127,7 @@ it('signals every saga waiting on the product; one that still lacks stock waits 
     ]);
   }
 
-  expect((await http('PUT', `/api/inventory/items/${productId}`, { availableQuantity: 3 })).status).toBe(200);
+  expect((await restock(productId, 3)).status).toBe(200);
   expect((await waitForOrderStatus(secondId, ['CONFIRMED', 'CANCELLED'], 30_000)).status).toBe('CONFIRMED');
   // The second restock reached only the saga still waiting.
   expect(await signalsOf(temporal, orderWorkflowId(secondId), 'restock')).toHaveLength(2);
