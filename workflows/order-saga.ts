@@ -137,6 +137,8 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
   const localSteps = input.draft !== undefined && patched(PATCH_LOCAL_STEPS);
   const databaseSteps = localSteps ? localDatabaseSteps : queuedDatabaseSteps;
   const capture = localSteps ? captureLocally : capturePayment;
+  /** Status writes that wait out any database outage (no schedule-to-close). */
+  const recordUntilDone = localSteps ? recordFulfilmentLocally : recordFulfilmentQueued;
 
   const note = (step: string, outcome: TimelineEntry['outcome'], detail?: string) => {
     state.timeline.push({ step, outcome, at: new Date().toISOString(), ...(detail ? { detail } : {}) });
@@ -258,7 +260,6 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
       await condition(allHandlersFinished);
       // An attempt may have committed the order and still been reported as failed (its answer was
       // lost): such a row must not stay PENDING with nothing to carry it. Waits for the database.
-      const recordUntilDone = localSteps ? recordFulfilmentLocally : recordFulfilmentQueued;
       await recordUntilDone({
         orderId: input.orderId,
         status: 'CANCELLED',
@@ -403,9 +404,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<SagaResult> {
 
   async function followFulfilment(): Promise<void> {
     enter('AWAITING_FULFILMENT');
-    if (patched(PATCH_FULFILMENT_NEVER_GIVES_UP)) {
-      recordOrderStatus = localSteps ? recordFulfilmentLocally : recordFulfilmentQueued;
-    }
+    if (patched(PATCH_FULFILMENT_NEVER_GIVES_UP)) recordOrderStatus = recordUntilDone;
     const slaMs = durationMsOf(input.shipmentSla ?? '48h');
     const slaDeadline = Date.now() + slaMs;
     while (state.status !== 'DELIVERED') {

@@ -8,7 +8,7 @@ import {
   UnknownProductsError,
 } from '../../domain/orders/place-order';
 import { orderItemView, orderView } from '../../domain/orders/order-view';
-import { isCancellable, type PlacedOrder } from '../../workflows/contract';
+import { isCancellable, type PlacedOrder, type PlacementAnswer } from '../../workflows/contract';
 import { loadOrderEntry } from '../../cache/entries';
 import { listQueryHash, ORDERS_GENERATION_KEY, ORDERS_LIST_PREFIX, orderKey } from '../../cache/keys';
 import { cacheFromConfig, type VersionedCache } from '../../cache/versioned-cache';
@@ -74,43 +74,40 @@ export function createOrdersRouter(
       rawKey === undefined ? undefined : parseOrThrow(idempotencyKeySchema, rawKey, 'Idempotency-Key');
     const body = parseOrThrow(createOrderSchema, req.body, 'order');
     const request = { ...body, idempotencyKey };
-    const priced = await priceOrder(inventoryDb, request).catch(async (error: unknown) => {
-      if (!(error instanceof UnknownProductsError)) throw error;
-      // A retry of an order whose product has left the catalogue since still gets its order.
-      const earlier = idempotencyKey ? await findOrder(ordersDb, { idempotencyKey }) : undefined;
-      if (!earlier) throw unknownProducts(body.items, error);
-      return earlier;
-    });
-    if ('order' in priced) {
-      if (priced.requestFingerprint !== requestFingerprint(request)) {
-        throw conflict(new IdempotencyKeyReusedError().message);
-      }
-      res.setHeader('Idempotent-Replayed', 'true');
-      res.status(201).location(`/api/orders/${priced.order.id}`).json(priced.order);
-      return;
-    }
-    const traceparent = traceparentOf(req);
-    const input = sagaInputFor(priced, {
-      paymentMethod: body.paymentMethod ?? 'tok_visa',
-      shipmentSla: deps.config.SHIPMENT_SLA,
-      backorderTimeout: deps.config.BACKORDER_TIMEOUT,
-      requestId: randomUUID(),
-      ...(traceparent ? { traceparent } : {}),
-    });
-    const placed = await sagas.place(input, input.draft.requestId).then(
-      // A finished saga (REJECT_DUPLICATE) wrote its order long ago: it is in the database.
-      async (answer) => answer ?? replayOf(await findOrder(ordersDb, priced.orderId)),
-      async (error: unknown) => {
-        // The key belongs to an order written before sagas wrote their own orders.
-        if (error instanceof OrderNotPlacedError && error.idempotencyKeyTaken && idempotencyKey)
-          return replayOf(await findOrder(ordersDb, { idempotencyKey }));
-        if (error instanceof OrderNotPlacedError)
-          throw unavailable('the order could not be stored; retry with the same Idempotency-Key');
-        throw error;
-      },
-    );
+    const fingerprint = requestFingerprint(request);
+    const earlierOrder = async () =>
+      idempotencyKey ? replayOf(await findOrder(ordersDb, { idempotencyKey })) : undefined;
+    const place = async (): Promise<PlacementAnswer | undefined> => {
+      const priced = await priceOrder(inventoryDb, request).catch(async (error: unknown) => {
+        if (!(error instanceof UnknownProductsError)) throw error;
+        // A retry of an order whose product has left the catalogue since still gets its order.
+        const earlier = await earlierOrder();
+        if (!earlier) throw unknownProducts(body.items, error);
+        return earlier;
+      });
+      if ('order' in priced) return priced;
+      const traceparent = traceparentOf(req);
+      const input = sagaInputFor(priced, {
+        paymentMethod: body.paymentMethod ?? 'tok_visa',
+        shipmentSla: deps.config.SHIPMENT_SLA,
+        backorderTimeout: deps.config.BACKORDER_TIMEOUT,
+        requestId: randomUUID(),
+        ...(traceparent ? { traceparent } : {}),
+      });
+      return sagas.place(input, input.draft.requestId).then(
+        // A completed saga is not run again: the order it wrote is in the database.
+        async (answer) => answer ?? replayOf(await findOrder(ordersDb, priced.orderId)),
+        async (error: unknown) => {
+          // The key belongs to an order written before sagas wrote their own orders.
+          if (error instanceof OrderNotPlacedError && error.idempotencyKeyTaken) return earlierOrder();
+          if (error instanceof OrderNotPlacedError) return undefined;
+          throw error;
+        },
+      );
+    };
+    const placed = await place();
     if (!placed) throw unavailable('the order could not be stored; retry with the same Idempotency-Key');
-    if (idempotencyKey && placed.requestFingerprint !== requestFingerprint(request)) {
+    if (idempotencyKey && placed.requestFingerprint !== fingerprint) {
       throw conflict(new IdempotencyKeyReusedError().message);
     }
     if (placed.replayed) {

@@ -29,6 +29,21 @@ const declined = () =>
 const providerTimeout = () =>
   ApplicationFailure.retryable('payment provider did not answer in time', FailureType.PaymentProviderTimeout);
 
+/** A v3 input: the saga writes the order itself and runs its database steps locally. */
+const withDraft = (input: OrderSagaInput): OrderSagaInput => ({
+  ...input,
+  draft: {
+    lines: input.items.map((line) => ({
+      ...line,
+      productName: line.productId,
+      unitPrice: '1.00',
+      lineTotal: '1.00',
+    })),
+    address: { streetAddress: '1 Fault Lane', city: 'Retry', postalCode: '1', country: 'NL' },
+    requestId: 'request-1',
+  },
+});
+
 describe('order saga: business failures', () => {
   it('cancels with OUT_OF_STOCK when the reservation is refused, releasing and never charging', async () => {
     const stock = { ...defaultStock(), [PRODUCT_A]: 1 }; // the order wants 2
@@ -242,21 +257,6 @@ describe('order saga: infrastructure failures', () => {
 });
 
 describe('order saga: infrastructure failures after confirmation', () => {
-  /** A v3 input: the saga writes the order itself and runs its database steps locally. */
-  const withDraft = (input: OrderSagaInput): OrderSagaInput => ({
-    ...input,
-    draft: {
-      lines: input.items.map((line) => ({
-        ...line,
-        productName: line.productId,
-        unitPrice: '1.00',
-        lineTotal: '1.00',
-      })),
-      address: { streetAddress: '1 Fault Lane', city: 'Retry', postalCode: '1', country: 'NL' },
-      requestId: 'request-1',
-    },
-  });
-
   it.each([
     ['queued steps (v2 input)', (input: OrderSagaInput) => input],
     ['local steps (v3 input)', withDraft],
@@ -299,20 +299,7 @@ describe('order saga: placing its own order (v3)', () => {
         FailureType.IdempotencyKeyTaken,
       );
     });
-    const base = sagaInput();
-    const input: OrderSagaInput = {
-      ...base,
-      draft: {
-        lines: base.items.map((line) => ({
-          ...line,
-          productName: line.productId,
-          unitPrice: '1.00',
-          lineTotal: '1.00',
-        })),
-        address: { streetAddress: '1 Fault Lane', city: 'Retry', postalCode: '1', country: 'NL' },
-        requestId: 'request-1',
-      },
-    };
+    const input = withDraft(sagaInput());
 
     await withSaga(context(), fake, input, async (handle) => {
       const failure = await handle.result().then(
