@@ -8,9 +8,13 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
     // cockatiel ships only ES modules; Node loads it natively, jest needs it turned into CommonJS.
-    '^.+/node_modules/cockatiel/.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true } }],
+    // jose too (ESM only since v6).
+    '^.+/node_modules/(cockatiel|jose)/.+\\.js$': [
+      'ts-jest',
+      { diagnostics: false, tsconfig: { allowJs: true } },
+    ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!cockatiel/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(cockatiel|jose)/)'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

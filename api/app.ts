@@ -1,6 +1,8 @@
 import express from 'express';
 import { createCacheRouter } from './routes/cache';
 import { cacheFromConfig } from '../cache/versioned-cache';
+import { authenticate, requireRole } from './auth/middleware';
+import { tokenVerifier } from './auth/tokens';
 import type { ApiDependencies } from './dependencies';
 import { errorHandler, notFoundHandler } from './errors';
 import { requestContext } from './request-context';
@@ -24,14 +26,17 @@ export function createApp(deps: ApiDependencies): express.Express {
     express.json({ limit: MAX_BODY_BYTES, strict: true, type: ['application/json', 'application/*+json'] }),
   );
   app.use(createHealthRouter(deps));
+  // Every request's token is read here; each /api route says which roles it admits (api/auth/).
+  app.use(authenticate(tokenVerifier(deps.config)));
+  const staff = requireRole('operator');
   // One read cache for the app (its single-flight map and counters are per instance).
   const cache = cacheFromConfig(deps.redis, deps.config, deps.logger);
   app.use('/api/orders', createOrdersRouter(deps, cache));
   app.use('/api/inventory', createInventoryRouter(deps, cache));
-  app.use('/api/cache', createCacheRouter(cache));
+  app.use('/api/cache', staff, createCacheRouter(cache));
   app.use('/api/carrier', createCarrierRouter(deps));
-  app.use('/api/dlq', createDlqRouter(deps));
-  app.use('/api/events', createEventsRouter(deps));
+  app.use('/api/dlq', staff, createDlqRouter(deps));
+  app.use('/api/events', staff, createEventsRouter(deps));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

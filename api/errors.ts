@@ -22,23 +22,28 @@ export class ApiError extends Error {
 
 export const badRequest = (message: string, validationErrors?: FieldError[]) =>
   new ApiError(400, message, validationErrors);
+export const unauthorized = (message: string) => new ApiError(401, message);
+export const forbidden = (message: string) => new ApiError(403, message);
 export const notFound = (message: string) => new ApiError(404, message);
 export const conflict = (message: string) => new ApiError(409, message);
 export const unavailable = (message: string, cause?: unknown) => new ApiError(503, message, undefined, cause);
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
-function body(status: number, message: string, path: string, validationErrors?: FieldError[]) {
+export function body(status: number, message: string, path: string, validationErrors?: FieldError[]) {
   return {
     status,
     error: REASONS[status] ?? 'Error',
@@ -65,6 +70,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (error instanceof ApiError) {
       if (error.cause !== undefined) logger.warn({ err: error.cause, path: req.path }, error.message);
       if (error.status === 503) res.setHeader('Retry-After', '1');
+      if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
       res.status(error.status).json(body(error.status, error.message, req.path, error.validationErrors));
       return;
     }

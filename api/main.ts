@@ -3,6 +3,7 @@ import { createInventoryDb } from '../domain/inventory/db';
 import { createOrdersDb } from '../domain/orders/db';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
+import { assertProductionReady } from '../lib/production-checks';
 import { createTemporalClient } from '../lib/temporal-client';
 import { createApp } from './app';
 
@@ -10,6 +11,7 @@ const SHUTDOWN_GRACE_MS = 15_000;
 
 async function main() {
   const config = loadConfig();
+  assertProductionReady(config, { verifiesTokens: true });
   const logger = createLogger('api', config.LOG_LEVEL);
   const ordersDb = createOrdersDb(config.ORDERS_DATABASE_URL, config.DATABASE_POOL_SIZE);
   const inventoryDb = createInventoryDb(config.INVENTORY_DATABASE_URL, config.DATABASE_POOL_SIZE);

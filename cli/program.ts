@@ -5,6 +5,7 @@ import { registerRecordHistoriesCommand } from './record-histories';
 import { registerReplayCommand } from './replay-command';
 import { registerStackCommands } from './stack-commands';
 import { registerTestCommand } from './test-command';
+import { registerTokenCommand } from './token-command';
 
 /** Every `trackops` subcommand. */
 export function createProgram(): Command {
@@ -17,5 +18,6 @@ export function createProgram(): Command {
   registerRecordHistoriesCommand(program);
   registerDlqCommand(program);
   registerBenchCommand(program);
+  registerTokenCommand(program);
   return program;
 }

@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { loadConfig } from '../lib/config';
+import { assertProductionReady } from '../lib/production-checks';
 import { startHealthServer } from '../lib/health-server';
 import { createLogger } from '../lib/logger';
 import { consumerDefinitions } from './registry';
@@ -39,6 +40,7 @@ function consumerMetrics(registry: Registry): ConsumerMetrics {
 /** The Kafka consumers: one consumer group each; run more instances to share the partitions. */
 async function main() {
   const config = loadConfig();
+  assertProductionReady(config, { verifiesTokens: false });
   const logger = createLogger('consumers', config.LOG_LEVEL);
   const kafka = new Kafka({
     clientId: 'trackops-consumers',

@@ -4,6 +4,9 @@ import { parseDuration } from '../workflows/duration';
 
 export { durationMs } from '../workflows/duration';
 
+/** The development signing key: public on purpose, refused in production. */
+export const LOCAL_JWT_SECRET = 'trackops-local-development-signing-key-not-secret';
+
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
 const duration = (fallback: string) =>
@@ -93,6 +96,15 @@ export const configSchema = z.object({
   CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   /** Lifetime of a cached order list page (pages are also dropped by every order change). */
   CACHE_LIST_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  /**
+   * HS256 key of the locally signed bearer tokens (`trackops token`). The default is public, for
+   * development only: with NODE_ENV=production the processes refuse it (lib/production-checks.ts).
+   */
+  AUTH_JWT_SECRET: z.string().min(32).default(LOCAL_JWT_SECRET),
+  /** Production: verify RS256 tokens against this JSON Web Key Set instead of AUTH_JWT_SECRET. */
+  AUTH_JWKS_URL: z.union([z.url(), z.literal('')]).default(''),
+  AUTH_JWT_ISSUER: z.string().min(1).default('trackops'),
+  AUTH_JWT_AUDIENCE: z.string().min(1).default('trackops-api'),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

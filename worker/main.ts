@@ -9,6 +9,7 @@ import { SimulatedPaymentProvider } from '../activities/payments/simulated-provi
 import { createInventoryDb } from '../domain/inventory/db';
 import { createOrdersDb } from '../domain/orders/db';
 import { durationMs, loadConfig } from '../lib/config';
+import { assertProductionReady } from '../lib/production-checks';
 import { startHealthServer } from '../lib/health-server';
 import { createLogger } from '../lib/logger';
 import { temporalLogger } from '../lib/temporal-logger';
@@ -19,6 +20,7 @@ const SHUTDOWN_GRACE_MS = 30_000;
 /** The Temporal worker: runs the order saga and its activities on task queue `orders`. */
 async function main() {
   const config = loadConfig();
+  assertProductionReady(config, { verifiesTokens: false });
   const logger = createLogger('worker', config.LOG_LEVEL);
   Runtime.install({ logger: temporalLogger(logger) });
 

@@ -7,6 +7,7 @@ import {
   recordShipmentEvent,
 } from '../../domain/orders/shipment-events';
 import { carrierEventSchema, shipmentEventIdSchema } from '../carrier-schemas';
+import { requireRole } from '../auth/middleware';
 import type { ApiDependencies } from '../dependencies';
 import { conflict, notFound } from '../errors';
 import { traceparentOf } from '../request-context';
@@ -22,7 +23,7 @@ export function createCarrierRouter(deps: ApiDependencies): Router {
   const router = Router();
   const { ordersDb } = deps;
 
-  router.post('/events', async (req, res) => {
+  router.post('/events', requireRole('carrier'), async (req, res) => {
     const { eventId, ...report } = parseOrThrow(carrierEventSchema, req.body, 'carrier event');
     try {
       const { event, created } = await recordShipmentEvent(
@@ -42,7 +43,7 @@ export function createCarrierRouter(deps: ApiDependencies): Router {
     }
   });
 
-  router.get('/events/:id', async (req, res) => {
+  router.get('/events/:id', requireRole('carrier', 'operator'), async (req, res) => {
     const id = parseOrThrow(shipmentEventIdSchema, req.params.id, 'id');
     const event = await findShipmentEvent(ordersDb, id);
     if (!event) throw notFound(`shipment event ${id} not found`);

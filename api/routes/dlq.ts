@@ -33,7 +33,7 @@ export function createDlqRouter(deps: ApiDependencies, kafka?: Kafka): Router {
         topics,
       });
     } catch (error) {
-      throw unavailable(`kafka unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      throw unavailable('kafka unavailable', error);
     } finally {
       await admin.disconnect().catch(() => undefined);
     }

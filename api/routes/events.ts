@@ -28,7 +28,7 @@ async function kafkaCall<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (error instanceof Error && error.name.startsWith('KafkaJS')) {
-      throw unavailable(`kafka unavailable: ${error.message}`);
+      throw unavailable('kafka unavailable', error);
     }
     throw error;
   }

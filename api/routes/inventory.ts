@@ -23,6 +23,7 @@ import { InsufficientStockError, UnknownProductError } from '../../domain/invent
 import { loadInventoryItemEntry } from '../../cache/entries';
 import { inventoryItemKey } from '../../cache/keys';
 import { cacheFromConfig, type VersionedCache } from '../../cache/versioned-cache';
+import { requireRole } from '../auth/middleware';
 import type { ApiDependencies } from '../dependencies';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
 import {
@@ -95,6 +96,12 @@ export function createInventoryRouter(
       const entry = await loadInventoryItemEntry(db, productId);
       if (entry) await cache.set(inventoryItemKey(productId), entry, { raiseFence: true });
     });
+
+  // The catalogue is readable by every signed-in caller; stock, holds and their summary are staff only.
+  const catalogueReaders = requireRole('customer', 'operator', 'carrier');
+  const staff = requireRole('operator');
+  router.use('/items', (req, res, next) => (req.method === 'GET' ? catalogueReaders : staff)(req, res, next));
+  router.use(['/reservations', '/health'], staff);
 
   router.post(
     '/items',

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { randomUUID } from 'node:crypto';
 import {
   findOrder,
@@ -13,6 +13,8 @@ import { loadOrderEntry } from '../../cache/entries';
 import { listQueryHash, ORDERS_GENERATION_KEY, ORDERS_LIST_PREFIX, orderKey } from '../../cache/keys';
 import { cacheFromConfig, type VersionedCache } from '../../cache/versioned-cache';
 import { durationMs } from '../../lib/config';
+import { canSeeOrder } from '../auth/principal';
+import { requirePrincipal, requireRole } from '../auth/middleware';
 import type { ApiDependencies } from '../dependencies';
 import { badRequest, conflict, notFound, unavailable } from '../errors';
 import {
@@ -29,6 +31,9 @@ import { traceparentOf } from '../request-context';
 import { parseOrThrow } from '../validation';
 
 const SORT_FIELDS = ['createdAt', 'updatedAt', 'totalAmount', 'status', 'customerId'] as const;
+
+/** Who may read an order: its customer, operators and admins; carriers report, they do not read. */
+const readers = requireRole('customer', 'operator');
 
 const replayOf = (placed: PlacedOrder | undefined) => placed && { ...placed, replayed: true };
 
@@ -61,18 +66,29 @@ export function createOrdersRouter(
   );
   const { ordersDb, inventoryDb } = deps;
 
-  const loadOrder = async (rawId: string) => {
-    const id = parseOrThrow(orderIdSchema, rawId, 'id');
+  /** Another customer's order is not found, exactly like an order that does not exist. */
+  const loadOrder = async (req: Request) => {
+    const id = parseOrThrow(orderIdSchema, req.params.id, 'id');
     const order = await ordersDb.order.findUnique({ where: { id } });
-    if (!order) throw notFound(`order ${id} not found`);
+    if (!order || !canSeeOrder(requirePrincipal(req), order.customerId))
+      throw notFound(`order ${id} not found`);
     return order;
   };
 
-  router.post('/', async (req, res) => {
+  router.post('/', readers, async (req, res) => {
+    const principal = requirePrincipal(req);
     const rawKey = req.header('idempotency-key');
     const idempotencyKey =
       rawKey === undefined ? undefined : parseOrThrow(idempotencyKeySchema, rawKey, 'Idempotency-Key');
-    const body = parseOrThrow(createOrderSchema, req.body, 'order');
+    // A customer orders for themselves: the token names the customer, whatever the body says.
+    const submitted: unknown =
+      principal.customerId !== undefined &&
+      typeof req.body === 'object' &&
+      req.body !== null &&
+      !Array.isArray(req.body)
+        ? { ...(req.body as object), customerId: principal.customerId }
+        : req.body;
+    const body = parseOrThrow(createOrderSchema, submitted, 'order');
     const request = { ...body, idempotencyKey };
     const fingerprint = requestFingerprint(request);
     const earlierOrder = async () =>
@@ -119,9 +135,11 @@ export function createOrdersRouter(
     res.status(201).location(`/api/orders/${placed.order.id}`).json(placed.order);
   });
 
-  router.get('/', async (req, res) => {
+  router.get('/', readers, async (req, res) => {
     const page = parsePageRequest(req.query, SORT_FIELDS, 'createdAt,desc');
-    const filter = parseOrThrow(orderListFilterSchema, req.query, 'query');
+    const requested = parseOrThrow(orderListFilterSchema, req.query, 'query');
+    const { customerId } = requirePrincipal(req);
+    const filter = customerId === undefined ? requested : { ...requested, customerId };
     const where = {
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.customerId ? { customerId: filter.customerId } : {}),
@@ -146,15 +164,16 @@ export function createOrdersRouter(
     res.json(body);
   });
 
-  router.get('/:id', async (req, res) => {
+  router.get('/:id', readers, async (req, res) => {
     const id = parseOrThrow(orderIdSchema, req.params.id, 'id');
     const view = await cache.get(orderKey(id), () => loadOrderEntry(ordersDb, id));
-    if (!view) throw notFound(`order ${id} not found`);
+    if (!view || !canSeeOrder(requirePrincipal(req), view.customerId))
+      throw notFound(`order ${id} not found`);
     res.json(view);
   });
 
-  router.get('/:id/items', async (req, res) => {
-    const order = await loadOrder(req.params.id);
+  router.get('/:id/items', readers, async (req, res) => {
+    const order = await loadOrder(req);
     const items = await ordersDb.orderItem.findMany({
       where: { orderId: order.id },
       orderBy: { productId: 'asc' },
@@ -162,8 +181,8 @@ export function createOrdersRouter(
     res.json(items.map(orderItemView));
   });
 
-  router.put('/:id/status', async (req, res) => {
-    const order = await loadOrder(req.params.id);
+  router.put('/:id/status', requireRole('operator'), async (req, res) => {
+    const order = await loadOrder(req);
     const { newStatus } = parseOrThrow(statusChangeSchema, req.body, 'status change');
     try {
       await sagas.changeStatus(order.id, { newStatus, source: 'api' });
@@ -181,8 +200,8 @@ export function createOrdersRouter(
     res.json(orderView(updated));
   });
 
-  router.delete('/:id', async (req, res) => {
-    const order = await loadOrder(req.params.id);
+  router.delete('/:id', readers, async (req, res) => {
+    const order = await loadOrder(req);
     if (order.status !== 'CANCELLED' && !isCancellable(order.status))
       throw conflict(`order is ${order.status} and can no longer be cancelled`);
     try {
@@ -201,8 +220,8 @@ export function createOrdersRouter(
     }
   });
 
-  router.get('/:id/saga', async (req, res) => {
-    const order = await loadOrder(req.params.id);
+  router.get('/:id/saga', readers, async (req, res) => {
+    const order = await loadOrder(req);
     try {
       res.json(await sagas.state(order.id));
     } catch (error) {

@@ -16,6 +16,7 @@ export interface HttpRunOptions {
   paths: readonly string[];
   connections: number;
   seconds: number;
+  headers?: Record<string, string>;
 }
 
 /** One autocannon run: `connections` keep-alive connections, as fast as the server answers. */
@@ -25,6 +26,7 @@ export async function autocannonRun(options: HttpRunOptions): Promise<HttpRun> {
     url: options.baseUrl,
     connections: options.connections,
     duration: options.seconds,
+    ...(options.headers ? { headers: options.headers } : {}),
     requests: [
       {
         method: 'GET',

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchAuthorization } from '../bench-token';
 import { fetchJson } from '../saga/order-client';
 import { autocannonRun, type HttpRun } from './autocannon-run';
 import { freePort, startChildServer, type ChildServer } from './child-server';
@@ -113,8 +114,15 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<HttpLoadRes
       },
     };
     const names = Object.keys(targets) as (keyof typeof targets)[];
+    const headers = { authorization: await benchAuthorization() };
     const runOf = (name: keyof typeof targets, seconds: number) =>
-      autocannonRun({ baseUrl: targets[name].url, paths, connections: options.connections, seconds });
+      autocannonRun({
+        baseUrl: targets[name].url,
+        paths,
+        connections: options.connections,
+        seconds,
+        headers,
+      });
     // A short unrecorded run of each first: a fresh process is still compiling its hot paths.
     if (options.warmupSeconds > 0) for (const name of names) await runOf(name, options.warmupSeconds);
     // Rounds taking turns, so a change in whatever else loads the machine falls on all three alike.

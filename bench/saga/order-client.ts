@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { benchAuthorization } from '../bench-token';
 import { sleep } from '../load/timed';
 
 /** How the bench talks to the running API: over HTTP only, as a client would. */
@@ -50,7 +51,9 @@ export async function fetchJson<T>(
   url: string,
   init: RequestInit & { timeoutMs: number },
 ): Promise<{ status: number; body: T | undefined }> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs) });
+  const headers = new Headers(init.headers);
+  headers.set('authorization', await benchAuthorization());
+  const response = await fetch(url, { ...init, headers, signal: AbortSignal.timeout(init.timeoutMs) });
   const text = await response.text();
   const json = (response.headers.get('content-type') ?? '').includes('json') && text.length > 0;
   return { status: response.status, body: json ? (JSON.parse(text) as T) : undefined };

@@ -7,7 +7,7 @@
  * that before removing the rows.
  */
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
+import { staffRequest as request } from '../support/auth';
 import { createApp } from '../../api/app';
 import { WORKFLOW_SIGNALS_CONSUMER } from '../../consumers/workflow-signals';
 import type { Order } from '../../domain/orders/db';

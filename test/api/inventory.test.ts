@@ -3,7 +3,7 @@
  * id and category carries this run's random prefix, so runs and other suites never collide; the
  * rows are removed again in afterAll.
  */
-import request from 'supertest';
+import { staffRequest as request } from '../support/auth';
 import { createApp, MAX_BODY_BYTES } from '../../api/app';
 import type { Page } from '../../api/pagination';
 import {

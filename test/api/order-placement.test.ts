@@ -4,7 +4,7 @@
  * client retries after its saga has ended, and when the key belongs to an order written before v3.
  */
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
+import { staffRequest as request } from '../support/auth';
 import { createApp } from '../../api/app';
 import type { ApiDependencies } from '../../api/dependencies';
 import { orderIdFor, requestFingerprint } from '../../domain/orders/place-order';

@@ -9,7 +9,7 @@
  * afterAll terminates the run's workflows and removes its rows.
  */
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
+import { staffRequest as request } from '../support/auth';
 import { createApp, MAX_BODY_BYTES } from '../../api/app';
 import type { ApiDependencies } from '../../api/dependencies';
 import { MAX_ITEMS_PER_ORDER } from '../../api/order-schemas';

@@ -5,7 +5,7 @@
  * (`bin/trackops stack restart consumers` after changing consumers/cache-consumer.ts).
  */
 import type { Admin, Consumer, KafkaMessage, Producer } from 'kafkajs';
-import request from 'supertest';
+import { staffRequest as request } from '../support/auth';
 import { createApp } from '../../api/app';
 import { inventoryItemKey, orderKey } from '../../cache/keys';
 import type { CacheStats } from '../../cache/versioned-cache';

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import type { Admin, Producer } from 'kafkajs';
-import request from 'supertest';
+import { staffRequest as request } from '../support/auth';
 import type { ApiDependencies } from '../../api/dependencies';
 import { errorHandler } from '../../api/errors';
 import { createDlqRouter } from '../../api/routes/dlq';

@@ -6,7 +6,7 @@
  * BACKORDER_EXPIRED at its deadline: that part runs its own worker process on its own task queue,
  * with orders placed through createApp configured with BACKORDER_TIMEOUT=6s.
  */
-import request from 'supertest';
+import { staffRequest as request } from '../support/auth';
 import { createApp } from '../../api/app';
 import { RESTOCK_SIGNALS_CONSUMER } from '../../consumers/restock-signals';
 import { createLogger } from '../../lib/logger';

@@ -12,7 +12,7 @@
  * each event is on Kafka twice, and applied once. The outage part uses neither the stack's API
  * nor its consumers process.
  */
-import request from 'supertest';
+import { staffRequest as request } from '../support/auth';
 import { createApp } from '../../api/app';
 import { RESTOCK_SIGNALS_CONSUMER } from '../../consumers/restock-signals';
 import { WORKFLOW_SIGNALS_CONSUMER } from '../../consumers/workflow-signals';

@@ -10,6 +10,7 @@ import type { OrdersDb } from '../../domain/orders/db';
 import { createTemporalClient } from '../../lib/temporal-client';
 import { orderWorkflowId } from '../../workflows/contract';
 import { createTestDbs, removeRunRows, type TestDbs } from './db';
+import { authHeader, staffRoleFor } from './auth';
 import { stackConfig } from './stack-env';
 
 const API_BASE = `http://127.0.0.1:${stackConfig.API_PORT}`;
@@ -42,7 +43,11 @@ export async function http<T = unknown>(
 ): Promise<HttpResult<T>> {
   const response = await fetch(`${API_BASE}${path}`, {
     method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...authHeader(staffRoleFor(method, path)),
+      ...headers,
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });

@@ -23,7 +23,9 @@ export function appEnvironment(ctx: StackContext): NodeJS.ProcessEnv {
   const password = ctx.env.TRACKOPS_DB_PASSWORD ?? 'trackops';
   return {
     ...ctx.env,
-    NODE_ENV: ctx.env.NODE_ENV ?? 'production',
+    // A development stack: its credentials and signing key are the public local defaults, which
+    // NODE_ENV=production refuses (lib/production-checks.ts).
+    NODE_ENV: ctx.env.NODE_ENV ?? 'development',
     ORDERS_DATABASE_URL:
       ctx.env.ORDERS_DATABASE_URL ??
       `postgresql://trackops_orders:${password}@${LOOPBACK}:${p.POSTGRES_PORT}/trackops_orders`,
