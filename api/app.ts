@@ -5,6 +5,8 @@ import { authenticate, requireRole } from './auth/middleware';
 import { tokenVerifier } from './auth/tokens';
 import type { ApiDependencies } from './dependencies';
 import { errorHandler, notFoundHandler } from './errors';
+import { httpHardening } from './http-hardening';
+import { rateLimiter } from './rate-limit';
 import { requestContext } from './request-context';
 import { createCarrierRouter } from './routes/carrier';
 import { createDlqRouter } from './routes/dlq';
@@ -21,6 +23,7 @@ export function createApp(deps: ApiDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(...httpHardening(deps.config));
   app.use(requestContext(deps.logger));
   app.use(
     express.json({ limit: MAX_BODY_BYTES, strict: true, type: ['application/json', 'application/*+json'] }),
@@ -29,6 +32,7 @@ export function createApp(deps: ApiDependencies): express.Express {
   // Every request's token is read here; each /api route says which roles it admits (api/auth/).
   app.use(authenticate(tokenVerifier(deps.config)));
   const staff = requireRole('operator');
+  app.use('/api', rateLimiter(deps.config, deps.redis, deps.logger));
   // One read cache for the app (its single-flight map and counters are per instance).
   const cache = cacheFromConfig(deps.redis, deps.config, deps.logger);
   app.use('/api/orders', createOrdersRouter(deps, cache));

@@ -4,6 +4,7 @@ import type { InventoryDb } from '../domain/inventory/db';
 import type { OrdersDb } from '../domain/orders/db';
 import type { AppConfig } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import type { OrderEventBus } from './tracking/order-event-bus';
 
 /** Everything the HTTP layer talks to; tests build one with real clients and their own settings. */
 export interface ApiDependencies {
@@ -13,4 +14,6 @@ export interface ApiDependencies {
   inventoryDb: InventoryDb;
   temporal: Client;
   redis: Redis;
+  /** The live outbox feed of the tracking streams; the app makes its own when none is given. */
+  orderEvents?: OrderEventBus;
 }

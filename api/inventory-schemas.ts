@@ -107,6 +107,12 @@ const orderIdSchema = z
   .max(128, 'must be at most 128 characters')
   .regex(/^[A-Za-z0-9_.:-]+$/, 'may contain only letters, digits, _ . : and -');
 
+const holdKeySchema = z
+  .string({ error: 'must be a string' })
+  .min(1, 'must not be blank')
+  .max(100, 'must be at most 100 characters')
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'may contain only letters, digits, _ . : and -');
+
 export const createReservationSchema = z.strictObject({
   productId: productIdSchema,
   quantity: z
@@ -114,7 +120,8 @@ export const createReservationSchema = z.strictObject({
     .int('must be a whole number')
     .positive('must be greater than 0')
     .max(MAX_STOCK_QUANTITY, `must be at most ${MAX_STOCK_QUANTITY}`),
-  orderId: orderIdSchema.optional(),
+  /** Idempotency of the hold; the hold is owned by `manual-<holdKey>`, never by an order. */
+  holdKey: holdKeySchema.optional(),
   expiresAt: z.iso
     .datetime({ offset: true, error: 'must be an ISO-8601 date-time with a time zone' })
     .transform((value) => new Date(value))

@@ -6,6 +6,7 @@ import { createLogger } from '../lib/logger';
 import { assertProductionReady } from '../lib/production-checks';
 import { createTemporalClient } from '../lib/temporal-client';
 import { createApp } from './app';
+import { OrderEventBus } from './tracking/order-event-bus';
 
 const SHUTDOWN_GRACE_MS = 15_000;
 
@@ -19,7 +20,8 @@ async function main() {
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
   const temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
 
-  const app = createApp({ config, logger, ordersDb, inventoryDb, temporal, redis });
+  const orderEvents = new OrderEventBus(config.KAFKA_BROKERS.split(','), logger);
+  const app = createApp({ config, logger, ordersDb, inventoryDb, temporal, redis, orderEvents });
   const server = app.listen(config.API_PORT, config.HOST, () => {
     logger.info({ port: config.API_PORT }, 'api listening');
   });
@@ -37,11 +39,14 @@ async function main() {
       logger.error('drain took too long; exiting');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
+    // Open event streams would hold the server open: ending them sends their clients to another instance.
+    const feedStopped = orderEvents.stop();
     server.close(() => {
       void Promise.allSettled([
         ordersDb.$disconnect(),
         inventoryDb.$disconnect(),
         temporal.connection.close(),
+        feedStopped,
       ]).then(() => {
         redis.disconnect();
         logger.info('api stopped');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { badRequest } from './errors';
 import { parseOrThrow } from './validation';
 
 export interface PageRequest<F extends string> {
@@ -16,6 +17,25 @@ export interface Page<T> {
   size: number;
   first: boolean;
   last: boolean;
+}
+
+/**
+ * How deep an offset page may reach: OFFSET makes the database read and discard every row before
+ * the page, so `page=1000000` would be a cheap request with an expensive answer. Deeper than this
+ * a caller narrows the filter or changes the sort.
+ */
+export const MAX_PAGE_OFFSET = 10_000;
+
+/** A 400 naming `page` when the page ends beyond MAX_PAGE_OFFSET rows. */
+export function assertPageDepth(request: { page: number; size: number }): void {
+  if ((request.page + 1) * request.size <= MAX_PAGE_OFFSET) return;
+  throw badRequest('invalid query', [
+    {
+      field: 'page',
+      rejectedValue: request.page,
+      message: `(page + 1) * size must be at most ${MAX_PAGE_OFFSET}: narrow the filter or change the sort`,
+    },
+  ]);
 }
 
 /** Spring-style paging (`?page=0&size=20&sort=createdAt,desc`), limited to known sort fields. */
@@ -39,6 +59,7 @@ export function parsePageRequest<F extends string>(
       ),
   });
   const parsed = parseOrThrow(schema, query, 'query');
+  assertPageDepth(parsed);
   const [field, direction = 'asc'] = parsed.sort.split(',');
   return {
     page: parsed.page,

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
+import { ensureChromium } from '../deploy/stack/chromium';
 import { createStackContext } from '../deploy/stack/context';
 import { checkMigrationDrift } from '../deploy/stack/migrations';
 import { repoRoot } from '../deploy/stack/paths';
@@ -81,6 +82,13 @@ export function registerTestCommand(program: Command): void {
         failures.push('migration drift');
       }
 
+      // The browser tests (test/browser/) drive Debian's chromium.
+      try {
+        await ensureChromium((message) => process.stderr.write(`${message}\n`));
+      } catch (error) {
+        process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+        failures.push('chromium install');
+      }
       const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'trackops-jest-'));
       const runJest = async (label: string, config: string) => {
         const report = path.join(reports, `${label}.json`);

@@ -105,6 +105,14 @@ export const configSchema = z.object({
   AUTH_JWKS_URL: z.union([z.url(), z.literal('')]).default(''),
   AUTH_JWT_ISSUER: z.string().min(1).default('trackops'),
   AUTH_JWT_AUDIENCE: z.string().min(1).default('trackops-api'),
+  /** Browser origins allowed to call the API (CORS), comma separated; empty: no cross-origin caller. */
+  CORS_ORIGINS: z.string().default(''),
+  /**
+   * Requests one token subject (or, without a token, one client address) may make to /api per
+   * RATE_LIMIT_WINDOW; operators and admins are not limited.
+   */
+  RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_WINDOW: duration('1m'),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

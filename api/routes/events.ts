@@ -5,7 +5,7 @@ import { OutboxRelay } from '../../messaging/outbox/outbox-relay';
 import { OUTBOX_CONTEXTS } from '../../messaging/outbox/outbox-wire';
 import type { ApiDependencies } from '../dependencies';
 import { notFound, unavailable } from '../errors';
-import { toPage } from '../pagination';
+import { assertPageDepth, toPage } from '../pagination';
 import { parseOrThrow } from '../validation';
 
 export const processAllSchema = z.strictObject({
@@ -73,6 +73,7 @@ export function createEventsRouter(deps: ApiDependencies, producer?: Producer): 
 
   router.get('/unprocessed', async (req, res) => {
     const query = parseOrThrow(unprocessedQuerySchema, req.query, 'query');
+    assertPageDepth(query);
     const { content, total } = await reader.listUnpublished(query.page, query.size, query.context);
     res.json(toPage(content, total, query));
   });

@@ -16,6 +16,7 @@ import { durationMs } from '../../lib/config';
 import { canSeeOrder } from '../auth/principal';
 import { requirePrincipal, requireRole } from '../auth/middleware';
 import type { ApiDependencies } from '../dependencies';
+import { trackingToken } from '../tracking/tracking-token';
 import { badRequest, conflict, notFound, unavailable } from '../errors';
 import {
   createOrderSchema,
@@ -34,6 +35,12 @@ const SORT_FIELDS = ['createdAt', 'updatedAt', 'totalAmount', 'status', 'custome
 
 /** Who may read an order: its customer, operators and admins; carriers report, they do not read. */
 const readers = requireRole('customer', 'operator');
+
+/** The order with the token that opens its tracking page and stream (api/tracking/). */
+const withTrackingToken = <T extends { id: string }>(order: T, secret: string) => ({
+  ...order,
+  trackingToken: trackingToken(secret, order.id),
+});
 
 const replayOf = (placed: PlacedOrder | undefined) => placed && { ...placed, replayed: true };
 
@@ -132,7 +139,10 @@ export function createOrdersRouter(
       // A new order may belong on any cached list page.
       await cache.quietly('bump order list generation', () => cache.bumpGeneration(ORDERS_GENERATION_KEY));
     }
-    res.status(201).location(`/api/orders/${placed.order.id}`).json(placed.order);
+    res
+      .status(201)
+      .location(`/api/orders/${placed.order.id}`)
+      .json(withTrackingToken(placed.order, deps.config.TRACKING_TOKEN_SECRET));
   });
 
   router.get('/', readers, async (req, res) => {
@@ -169,7 +179,8 @@ export function createOrdersRouter(
     const view = await cache.get(orderKey(id), () => loadOrderEntry(ordersDb, id));
     if (!view || !canSeeOrder(requirePrincipal(req), view.customerId))
       throw notFound(`order ${id} not found`);
-    res.json(view);
+    // Its customer (and operators) may always fetch the order's tracking link again.
+    res.json(withTrackingToken(view, deps.config.TRACKING_TOKEN_SECRET));
   });
 
   router.get('/:id/items', readers, async (req, res) => {

@@ -4,14 +4,23 @@ import { InsufficientStockError, reserveStock, UnknownProductError } from './sto
 
 /*
  * Manual stock holds (POST /api/inventory/reservations): one product, one quantity, an expiry, and
- * an optional order id that makes the hold idempotent. The maintenance schedule releases a hold
+ * an optional hold key that makes the hold idempotent. The maintenance schedule releases a hold
  * when it expires (expireReservations in ./stock.ts).
+ *
+ * A hold is owned by `manual-<key>` (or `manual-<uuid>`), never by an order id: order ids are
+ * UUIDs, so no hold can pass for an order's reservation, and an order's saga committing or
+ * releasing its stock can never touch a hold.
  */
 
-/** The order id already holds stock, and not exactly this hold. */
+/** The prefix of every manual hold's owner key. */
+export const MANUAL_HOLD_PREFIX = 'manual-';
+
+export const manualHoldOwner = (holdKey: string) => `${MANUAL_HOLD_PREFIX}${holdKey}`;
+
+/** The hold key already holds stock, and not exactly this hold. */
 export class HoldConflictError extends Error {
-  constructor(readonly orderId: string) {
-    super(`orderId ${orderId} already holds different reservations`);
+  constructor(readonly holdKey: string) {
+    super(`holdKey ${holdKey} already holds a different reservation`);
     this.name = 'HoldConflictError';
   }
 }
@@ -19,20 +28,20 @@ export class HoldConflictError extends Error {
 export interface ManualHold {
   productId: string;
   quantity: number;
-  /** Without one the hold gets its own `manual-<uuid>` id. */
-  orderId?: string;
+  /** Makes the hold idempotent; without one the hold is owned by its own `manual-<uuid>`. */
+  holdKey?: string;
   expiresAt: Date;
 }
 
 export interface PlacedHold {
   reservation: InventoryReservation;
-  /** False when the same hold under the same order id was placed before: nothing was written. */
+  /** False when the same hold under the same key was placed before: nothing was written. */
   created: boolean;
 }
 
 /**
- * Places a hold. The same hold again under its order id returns the first one; a different hold
- * under an order id already in use is a HoldConflictError. An unknown product is an
+ * Places a hold. The same hold again under its key returns the first one; a different hold under
+ * a key already in use is a HoldConflictError. An unknown product is an
  * UnknownProductError, too little free stock an InsufficientStockError.
  */
 export async function placeManualHold(
@@ -40,10 +49,10 @@ export async function placeManualHold(
   hold: ManualHold,
   traceparent?: string,
 ): Promise<PlacedHold> {
-  const orderId = hold.orderId ?? `manual-${randomUUID()}`;
+  const orderId = manualHoldOwner(hold.holdKey ?? randomUUID());
 
-  // reserveStock is idempotent per order id but does not compare what is held with what is asked.
-  if (hold.orderId !== undefined) {
+  // reserveStock is idempotent per owner key but does not compare what is held with what is asked.
+  if (hold.holdKey !== undefined) {
     const existing = await db.inventoryReservation.findMany({ where: { orderId } });
     if (existing.length > 0) {
       const [first] = existing;
@@ -55,7 +64,7 @@ export async function placeManualHold(
       ) {
         return { reservation: first, created: false };
       }
-      throw new HoldConflictError(orderId);
+      throw new HoldConflictError(hold.holdKey);
     }
   }
 

@@ -3,6 +3,7 @@
  * id and category carries this run's random prefix, so runs and other suites never collide; the
  * rows are removed again in afterAll.
  */
+import { randomUUID } from 'node:crypto';
 import { staffRequest as request } from '../support/auth';
 import { createApp, MAX_BODY_BYTES } from '../../api/app';
 import type { Page } from '../../api/pagination';
@@ -13,6 +14,7 @@ import {
   type ReservationView,
   type StockAlert,
 } from '../../domain/inventory/catalog';
+import { manualHoldOwner } from '../../domain/inventory/manual-holds';
 import { commitStock, expireReservations, releaseStock } from '../../domain/inventory/stock';
 import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
@@ -517,12 +519,12 @@ describe('items: delete', () => {
 
   it('refuses with 409 while committed (sold) stock references the item', async () => {
     const item = await createItem({ availableQuantity: 10 });
-    const orderId = `${RUN}-order-sold`;
+    const holdKey = `${RUN}-order-sold`;
     await request(app)
       .post('/api/inventory/reservations')
-      .send({ productId: item.productId, quantity: 1, orderId, expiresAt: inOneMinute() })
+      .send({ productId: item.productId, quantity: 1, holdKey, expiresAt: inOneMinute() })
       .expect(201);
-    expect(await commitStock(inventoryDb, orderId)).toBe(1);
+    expect(await commitStock(inventoryDb, manualHoldOwner(holdKey))).toBe(1);
     await request(app).delete(`/api/inventory/items/${item.productId}`).expect(409);
   });
 
@@ -586,23 +588,23 @@ describe('reservations', () => {
 
   it('insufficient stock → 409, nothing written', async () => {
     const item = await createItem({ availableQuantity: 3 });
-    const orderId = `${RUN}-order-short`;
+    const holdKey = `${RUN}-order-short`;
     const before = await footprint();
     await request(app)
       .post('/api/inventory/reservations')
-      .send({ productId: item.productId, quantity: 4, orderId, expiresAt: inOneMinute() })
+      .send({ productId: item.productId, quantity: 4, holdKey, expiresAt: inOneMinute() })
       .expect(409);
     expect(await footprint()).toEqual(before);
-    expect(await outboxFor(orderId)).toHaveLength(0);
+    expect(await outboxFor(manualHoldOwner(holdKey))).toHaveLength(0);
     const fetched = await request(app).get(`/api/inventory/items/${item.productId}`).expect(200);
     expect(fetched.body).toMatchObject({ availableQuantity: 3, reservedQuantity: 0, version: item.version });
   });
 
-  it('an explicit orderId is idempotent; reusing it for a different hold → 409', async () => {
+  it('an explicit holdKey is idempotent; reusing it for a different hold → 409', async () => {
     const item = await createItem({ availableQuantity: 10 });
     const other = await createItem({ availableQuantity: 10 });
-    const orderId = `${RUN}-order-idem`;
-    const hold = { productId: item.productId, quantity: 2, orderId, expiresAt: inOneMinute() };
+    const holdKey = `${RUN}-order-idem`;
+    const hold = { productId: item.productId, quantity: 2, holdKey, expiresAt: inOneMinute() };
     const first = await request(app).post('/api/inventory/reservations').send(hold).expect(201);
     const again = await request(app).post('/api/inventory/reservations').send(hold).expect(200);
     expect((again.body as ReservationView).id).toBe((first.body as ReservationView).id);
@@ -614,7 +616,28 @@ describe('reservations', () => {
     expect(fetched.body).toMatchObject({ availableQuantity: 8, reservedQuantity: 2 });
     const untouched = await request(app).get(`/api/inventory/items/${other.productId}`).expect(200);
     expect(untouched.body).toMatchObject({ availableQuantity: 10, reservedQuantity: 0 });
-    await releaseStock(inventoryDb, orderId);
+    await releaseStock(inventoryDb, manualHoldOwner(holdKey));
+  });
+
+  it("never takes an order's id: orderId is refused, and a key equal to an order id is not that order's", async () => {
+    const item = await createItem({ availableQuantity: 10 });
+    const orderId = randomUUID();
+    const refused = await request(app)
+      .post('/api/inventory/reservations')
+      .send({ productId: item.productId, quantity: 1, orderId, expiresAt: inOneMinute() })
+      .expect(400);
+    expectFieldError(refused.body as ErrorBody, 'orderId');
+    const hold = await request(app)
+      .post('/api/inventory/reservations')
+      .send({ productId: item.productId, quantity: 2, holdKey: orderId, expiresAt: inOneMinute() })
+      .expect(201);
+    expect((hold.body as ReservationView).orderId).toBe(`manual-${orderId}`);
+    // The order's saga committing or releasing its own stock does not touch the hold.
+    expect(await commitStock(inventoryDb, orderId)).toBe(0);
+    expect(await releaseStock(inventoryDb, orderId)).toBe(0);
+    const fetched = await request(app).get(`/api/inventory/items/${item.productId}`).expect(200);
+    expect(fetched.body).toMatchObject({ availableQuantity: 8, reservedQuantity: 2 });
+    expect(await releaseStock(inventoryDb, manualHoldOwner(orderId))).toBe(1);
   });
 
   it('rejects bad holds with 400 naming the field, nothing written', async () => {
@@ -629,7 +652,8 @@ describe('reservations', () => {
       [{ ...valid, expiresAt: 'tomorrow' }, 'expiresAt'],
       [{ ...valid, expiresAt: new Date(Date.now() - 1000).toISOString() }, 'expiresAt'],
       [{ ...valid, expiresAt: new Date(Date.now() + 31 * 86_400_000).toISOString() }, 'expiresAt'],
-      [{ ...valid, orderId: 'has spaces' }, 'orderId'],
+      [{ ...valid, holdKey: 'has spaces' }, 'holdKey'],
+      [{ ...valid, orderId: 'an-order' }, 'orderId'],
       [{ ...valid, note: 'hi' }, 'note'],
     ];
     const before = await footprint();
@@ -670,12 +694,12 @@ describe('health and pricing', () => {
     const healthy = await createItem({ category, availableQuantity: 100, minStockLevel: 10 });
     const atMinimum = await createItem({ category, availableQuantity: 10, minStockLevel: 10 });
 
-    const orderId = `${RUN}-order-health`;
+    const holdKey = `${RUN}-order-health`;
     await request(app)
       .post('/api/inventory/reservations')
-      .send({ productId: healthy.productId, quantity: 6, orderId, expiresAt: inOneMinute() })
+      .send({ productId: healthy.productId, quantity: 6, holdKey, expiresAt: inOneMinute() })
       .expect(201);
-    await commitStock(inventoryDb, orderId);
+    await commitStock(inventoryDb, manualHoldOwner(holdKey));
     await request(app)
       .post('/api/inventory/reservations')
       .send({ productId: healthy.productId, quantity: 3, expiresAt: inOneMinute() })

@@ -1,0 +1,26 @@
+import path from 'node:path';
+import express, { Router } from 'express';
+import type { ApiDependencies } from '../dependencies';
+import { createOpsPageRouter } from '../pages/ops-page';
+import { createTrackPageRouter } from '../pages/track-page';
+import { createOpsRouter } from '../routes/ops';
+import { OrderEventBus } from './order-event-bus';
+import { createOrderStreamRouter, DEFAULT_STREAM_OPTIONS, type StreamOptions } from './stream-route';
+
+/**
+ * The people-facing part of the API: the page assets, each order's event stream, its tracking page
+ * and the operator view with its data. Mounted after authentication, so a bearer token is honoured where a tracking token is not given.
+ */
+export function createTrackingRouter(
+  deps: ApiDependencies,
+  options: StreamOptions = DEFAULT_STREAM_OPTIONS,
+): Router {
+  const router = Router();
+  const bus = deps.orderEvents ?? new OrderEventBus(deps.config.KAFKA_BROKERS.split(','), deps.logger);
+  router.use('/assets', express.static(path.join(__dirname, '..', 'pages', 'static'), { maxAge: '5m' }));
+  router.use('/api/orders', createOrderStreamRouter(deps, bus, options));
+  router.use('/track', createTrackPageRouter(deps));
+  router.use('/ops', createOpsPageRouter());
+  router.use('/api/ops', createOpsRouter(deps));
+  return router;
+}
