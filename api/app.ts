@@ -14,6 +14,7 @@ import { createEventsRouter } from './routes/events';
 import { createHealthRouter } from './routes/health';
 import { createInventoryRouter } from './routes/inventory';
 import { createOrdersRouter } from './routes/orders';
+import { createTrackingRouter } from './tracking/tracking-router';
 
 /** Largest accepted JSON body; an order with the maximum number of items fits well inside. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -35,6 +36,7 @@ export function createApp(deps: ApiDependencies): express.Express {
   app.use('/api', rateLimiter(deps.config, deps.redis, deps.logger));
   // One read cache for the app (its single-flight map and counters are per instance).
   const cache = cacheFromConfig(deps.redis, deps.config, deps.logger);
+  app.use(createTrackingRouter(deps));
   app.use('/api/orders', createOrdersRouter(deps, cache));
   app.use('/api/inventory', createInventoryRouter(deps, cache));
   app.use('/api/cache', staff, createCacheRouter(cache));

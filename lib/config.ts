@@ -7,6 +7,9 @@ export { durationMs } from '../workflows/duration';
 /** The development signing key: public on purpose, refused in production. */
 export const LOCAL_JWT_SECRET = 'trackops-local-development-signing-key-not-secret';
 
+/** The development tracking-token key: public on purpose, like LOCAL_JWT_SECRET. */
+export const LOCAL_TRACKING_TOKEN_SECRET = 'trackops-local-tracking-token-key-not-secret';
+
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
 const duration = (fallback: string) =>
@@ -105,6 +108,13 @@ export const configSchema = z.object({
   AUTH_JWKS_URL: z.union([z.url(), z.literal('')]).default(''),
   AUTH_JWT_ISSUER: z.string().min(1).default('trackops'),
   AUTH_JWT_AUDIENCE: z.string().min(1).default('trackops-api'),
+  /**
+   * Key of the per-order tracking tokens (HMAC-SHA256 of the order id) that open `/track/{id}` and
+   * the order's event stream. The default is public, for development only.
+   */
+  TRACKING_TOKEN_SECRET: z.string().min(32).default(LOCAL_TRACKING_TOKEN_SECRET),
+  /** The Temporal Web UI the operator view links each order's saga to. */
+  TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
   /** Browser origins allowed to call the API (CORS), comma separated; empty: no cross-origin caller. */
   CORS_ORIGINS: z.string().default(''),
   /**
