@@ -49,14 +49,32 @@ const PAYMENT_STEP_OPTIONS = {
   },
 } satisfies ActivityOptions;
 
-export const { authorizePayment, capturePayment } = proxyActivities<PaymentSteps>(PAYMENT_STEP_OPTIONS);
+export const { authorizePayment } = proxyActivities<PaymentSteps>(PAYMENT_STEP_OPTIONS);
+
+/**
+ * Capture takes money the customer already authorised and records it in the orders database; both
+ * halves are idempotent. Giving up refunds a paid order, so it gets a database step's five minutes,
+ * not the provider's 45 s: with four attempts, a Postgres outage of ten seconds during capture
+ * cancelled orders (SYSTEM_ERROR) and refunded them (found by test/serial/fault-suite.test.ts).
+ */
+const CAPTURE_STEP_OPTIONS = {
+  ...PAYMENT_STEP_OPTIONS,
+  scheduleToCloseTimeout: DATABASE_STEP_OPTIONS.scheduleToCloseTimeout,
+  retry: { ...PAYMENT_STEP_OPTIONS.retry, maximumAttempts: undefined },
+} satisfies ActivityOptions;
+
+export const { capturePayment } = proxyActivities<PaymentSteps>(CAPTURE_STEP_OPTIONS);
 
 /**
  * v3: capture runs as a local activity, in the same workflow task as the commit and the CONFIRMED
  * record that follow it. Authorisation stays a queued activity: it ends the first workflow task, so
  * the API hears `orderPlaced` without waiting for the provider.
  */
-export const { capturePayment: captureLocally } = proxyLocalActivities<PaymentSteps>(PAYMENT_STEP_OPTIONS);
+export const { capturePayment: captureLocally } = proxyLocalActivities<PaymentSteps>({
+  ...CAPTURE_STEP_OPTIONS,
+  // Longer backoffs wait on workflow timers rather than inside one workflow task.
+  localRetryThreshold: '5s',
+});
 
 /** Compensations never give up: stock must not stay held nor money stay taken. */
 export const { releaseInventory, voidOrRefundPayment } = proxyActivities<Compensations>({

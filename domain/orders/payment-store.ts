@@ -29,9 +29,13 @@ export interface PaymentRecord {
 
 const PAYMENT_STATUSES = Object.keys(EVENT_FOR_PAYMENT) as PaymentStatus[];
 
-/** Where a payment may go next; anything else is an older answer arriving late. */
+/**
+ * Where a payment may go next; anything else is an older answer arriving late. AUTHORIZED may jump
+ * to REFUNDED: a capture whose record was lost (the database was down) is refunded by the
+ * compensation, and the row must say so rather than stay AUTHORIZED (found by the fault suite).
+ */
 const NEXT_PAYMENT_STATUSES: Record<PaymentStatus, readonly PaymentStatus[]> = {
-  AUTHORIZED: ['CAPTURED', 'VOIDED'],
+  AUTHORIZED: ['CAPTURED', 'VOIDED', 'REFUNDED'],
   CAPTURED: ['REFUNDED'],
   VOIDED: [],
   REFUNDED: [],

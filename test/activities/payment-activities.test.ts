@@ -276,6 +276,22 @@ describe('voidOrRefundPayment', () => {
     ]);
   });
 
+  // Found by the fault suite: Postgres went away between the provider's capture and its record.
+  it('records the refund of a capture whose record was lost (row AUTHORIZED, provider CAPTURED)', async () => {
+    const { order, input, ref } = await newOrder();
+    await authorize(input);
+    await provider.capture(input.idempotencyKey);
+    expect((await paymentRows(order.id)).map((r) => r.status)).toEqual(['AUTHORIZED']);
+
+    expect(await voidOrRefund(ref)).toBe('REFUNDED');
+
+    expect((await paymentRows(order.id)).map((r) => r.status)).toEqual(['REFUNDED']);
+    expect((await paymentOutbox(order.id)).map((e) => e.type)).toEqual([
+      EventType.PaymentAuthorized,
+      EventType.PaymentRefunded,
+    ]);
+  });
+
   it('returns NONE when the provider never saw the key, and writes nothing', async () => {
     const { order, ref } = await newOrder();
 

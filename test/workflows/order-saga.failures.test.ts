@@ -211,6 +211,31 @@ describe('order saga: infrastructure failures', () => {
     });
   });
 
+  // Found by the fault suite: capture had the provider's four attempts, so a database outage of a
+  // few seconds while the capture was recorded refunded a paid order.
+  it.each([
+    ['queued', (input: OrderSagaInput) => input],
+    ['local', withDraft],
+  ])(
+    'retries a capture whose record keeps failing past four attempts and confirms (%s)',
+    async (_, shape) => {
+      const fake = new FakeOrderSystem(defaultStock()).on(
+        'capturePayment',
+        failTimes(7, "Can't reach database server at 127.0.0.1:5432"),
+      );
+      const input = shape(sagaInput());
+
+      await withSaga(context(), fake, input, async (handle) => {
+        await context().env.sleep('3m'); // skip the backoffs (1 s doubling to 10 s)
+        await waitForState(handle, (s) => s.status === 'CONFIRMED', 60_000);
+        expect(fake.callCount('capturePayment')).toBe(8);
+        expect(fake.paymentsFor(input.orderId)).toEqual([expect.objectContaining({ status: 'CAPTURED' })]);
+        expect(fake.callCount('voidOrRefundPayment')).toBe(0);
+      });
+    },
+    120_000,
+  );
+
   it('compensates with SYSTEM_ERROR when a forward step exhausts its retries (commit after capture)', async () => {
     const stock = defaultStock();
     const fake = new FakeOrderSystem(stock).on('commitInventory', (_input, call) => {
