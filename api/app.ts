@@ -6,6 +6,7 @@ import { tokenVerifier } from './auth/tokens';
 import type { ApiDependencies } from './dependencies';
 import { errorHandler, notFoundHandler } from './errors';
 import { httpHardening } from './http-hardening';
+import { createDocsRouter } from './openapi/docs-router';
 import { rateLimiter } from './rate-limit';
 import { requestContext } from './request-context';
 import { createCarrierRouter } from './routes/carrier';
@@ -30,6 +31,7 @@ export function createApp(deps: ApiDependencies): express.Express {
     express.json({ limit: MAX_BODY_BYTES, strict: true, type: ['application/json', 'application/*+json'] }),
   );
   app.use(createHealthRouter(deps));
+  app.use(createDocsRouter());
   // Every request's token is read here; each /api route says which roles it admits (api/auth/).
   app.use(authenticate(tokenVerifier(deps.config)));
   const staff = requireRole('operator');
