@@ -8,7 +8,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { httpHardening } from './http-hardening';
 import { createDocsRouter } from './openapi/docs-router';
 import { rateLimiter } from './rate-limit';
-import { requestContext } from './request-context';
+import { requestContext, resumeRequestScope } from './request-context';
 import { createCarrierRouter } from './routes/carrier';
 import { createDlqRouter } from './routes/dlq';
 import { createEventsRouter } from './routes/events';
@@ -30,6 +30,7 @@ export function createApp(deps: ApiDependencies): express.Express {
   app.use(
     express.json({ limit: MAX_BODY_BYTES, strict: true, type: ['application/json', 'application/*+json'] }),
   );
+  app.use(resumeRequestScope);
   app.use(createHealthRouter(deps));
   app.use(createDocsRouter());
   // Every request's token is read here; each /api route says which roles it admits (api/auth/).

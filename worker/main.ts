@@ -13,6 +13,7 @@ import { assertProductionReady } from '../lib/production-checks';
 import { startHealthServer } from '../lib/health-server';
 import { createLogger } from '../lib/logger';
 import { temporalLogger } from '../lib/temporal-logger';
+import { tracingWorkerInterceptors, tracingWorkflowSinks } from '../lib/telemetry/temporal-tracing';
 import { ensureMaintenanceSchedules } from './maintenance-schedules';
 
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -43,6 +44,8 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('../workflows'),
+    interceptors: tracingWorkerInterceptors(),
+    sinks: tracingWorkflowSinks(),
     activities: {
       ...createActivities({ ordersDb, inventoryDb, payments }),
       ...createMaintenanceActivities({ inventoryDb }),

@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from '
 import type { Logger } from '../../lib/logger';
 import { sendToDeadLetterTopic } from './dead-letter';
 import { failureKind } from './failure-kind';
+import { inBatchSpan, inMessageSpan } from './message-span';
 import { PeriodicOffsetCommitter } from './periodic-offset-committer';
 import {
   backoffDelay,
@@ -214,7 +215,7 @@ export class ConsumerRunner {
       messages: chunk.length,
     };
     try {
-      await handleBatch(chunk);
+      await inBatchSpan(name, chunk, () => handleBatch(chunk));
       for (const { topic } of chunk) this.metrics?.processed(name, topic);
       this.logger.debug({ ...where, ms: Math.round(performance.now() - started) }, 'batch applied');
       return { settledThrough: chunk[chunk.length - 1]?.message.offset, outcome: 'settled' };
@@ -240,7 +241,7 @@ export class ConsumerRunner {
     for (;;) {
       failures.attempts += 1;
       try {
-        await this.definition.handle(incoming);
+        await inMessageSpan(name, incoming, () => this.definition.handle(incoming));
         this.retrying.settled(topic, partition);
         this.metrics?.processed(name, topic);
         return 'settled';
