@@ -6,15 +6,17 @@ import { tokenVerifier } from './auth/tokens';
 import type { ApiDependencies } from './dependencies';
 import { errorHandler, notFoundHandler } from './errors';
 import { httpHardening } from './http-hardening';
-import { createDocsRouter } from './openapi/docs-router';
 import { rateLimiter } from './rate-limit';
-import { requestContext, resumeRequestScope } from './request-context';
+import { requestContext } from './request-context';
 import { createCarrierRouter } from './routes/carrier';
 import { createDlqRouter } from './routes/dlq';
 import { createEventsRouter } from './routes/events';
 import { createHealthRouter } from './routes/health';
 import { createInventoryRouter } from './routes/inventory';
 import { createOrdersRouter } from './routes/orders';
+import { registerCacheMetrics } from '../lib/metrics/cache-metrics';
+import { httpMetrics } from '../lib/metrics/http-metrics';
+import { createProcessRegistry } from '../lib/metrics/registry';
 import { createTrackingRouter } from './tracking/tracking-router';
 
 /** Largest accepted JSON body; an order with the maximum number of items fits well inside. */
@@ -25,20 +27,21 @@ export function createApp(deps: ApiDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  const registry = createProcessRegistry('api');
+  app.use(httpMetrics(registry));
   app.use(...httpHardening(deps.config));
   app.use(requestContext(deps.logger));
   app.use(
     express.json({ limit: MAX_BODY_BYTES, strict: true, type: ['application/json', 'application/*+json'] }),
   );
-  app.use(resumeRequestScope);
-  app.use(createHealthRouter(deps));
-  app.use(createDocsRouter());
+  // One read cache for the app (its single-flight map and counters are per instance).
+  const cache = cacheFromConfig(deps.redis, deps.config, deps.logger);
+  registerCacheMetrics(registry, cache);
+  app.use(createHealthRouter(deps, registry));
   // Every request's token is read here; each /api route says which roles it admits (api/auth/).
   app.use(authenticate(tokenVerifier(deps.config)));
   const staff = requireRole('operator');
   app.use('/api', rateLimiter(deps.config, deps.redis, deps.logger));
-  // One read cache for the app (its single-flight map and counters are per instance).
-  const cache = cacheFromConfig(deps.redis, deps.config, deps.logger);
   app.use(createTrackingRouter(deps));
   app.use('/api/orders', createOrdersRouter(deps, cache));
   app.use('/api/inventory', createInventoryRouter(deps, cache));

@@ -27,6 +27,22 @@ import {
 import { orderSaga } from '../workflows/order-saga';
 import { ApiError, unavailable } from './errors';
 
+/** What the Web UI shows beside a saga: who ordered, for how much, how many units. */
+export type OrderMemo = {
+  customerId: string;
+  total: string;
+  itemCount: number;
+};
+
+/** Set on the start call, not by the workflow: the summary is fixed when the order is placed. */
+export function orderMemo(input: OrderSagaInput): OrderMemo {
+  return {
+    customerId: input.customerId,
+    total: `${input.totalAmount} ${input.currency}`,
+    itemCount: input.items.reduce((units, line) => units + line.quantity, 0),
+  };
+}
+
 /** How long a request waits on Temporal before answering 503 (placing an order has its own bound). */
 const TEMPORAL_DEADLINE_MS = 5000;
 
@@ -85,6 +101,7 @@ export class SagaClient {
       // twice); one that failed to place its order is, so that a retry with the key can still
       // succeed. A new run finds an order an earlier run wrote and does not carry it twice.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      memo: orderMemo(input),
       typedSearchAttributes: [
         { key: OrderIdKey, value: input.orderId },
         { key: CustomerIdKey, value: input.customerId },
@@ -117,6 +134,7 @@ export class SagaClient {
           workflowId: orderWorkflowId(input.orderId),
           taskQueue: this.taskQueue,
           args: [input],
+          memo: orderMemo(input),
           typedSearchAttributes: [
             { key: OrderIdKey, value: input.orderId },
             { key: CustomerIdKey, value: input.customerId },

@@ -38,6 +38,7 @@ export function registerRecordHistoriesCommand(program: Command): void {
         ...appEnvironment(ctx),
         TEMPORAL_TASK_QUEUE: taskQueue,
         WORKER_METRICS_PORT: '9479',
+        TEMPORAL_SDK_METRICS_PORT: '9480',
         PAYMENT_TIMEOUT_MS: '1500',
         SHIPMENT_SLA: '2s',
         LOG_LEVEL: 'warn',

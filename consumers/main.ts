@@ -1,41 +1,15 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { loadConfig } from '../lib/config';
 import { assertProductionReady } from '../lib/production-checks';
 import { startHealthServer } from '../lib/health-server';
 import { createLogger } from '../lib/logger';
+import { createProcessRegistry } from '../lib/metrics/registry';
+import { consumerMetrics } from './consumer-metrics';
 import { consumerDefinitions } from './registry';
 import { startOutboxRelay } from './relay/relay-loop';
-import { ConsumerRunner, type ConsumerMetrics } from './runtime/consumer-runner';
+import { ConsumerRunner } from './runtime/consumer-runner';
 
 const SHUTDOWN_GRACE_MS = 30_000;
-
-function consumerMetrics(registry: Registry): ConsumerMetrics {
-  const labelNames = ['consumer', 'topic'] as const;
-  const processed = new Counter({
-    name: 'trackops_consumer_processed_total',
-    help: 'messages applied',
-    labelNames,
-    registers: [registry],
-  });
-  const retried = new Counter({
-    name: 'trackops_consumer_retries_total',
-    help: 'handler retries',
-    labelNames,
-    registers: [registry],
-  });
-  const dead = new Counter({
-    name: 'trackops_consumer_dead_lettered_total',
-    help: 'messages sent to a DLQ',
-    labelNames,
-    registers: [registry],
-  });
-  return {
-    processed: (consumer, topic) => processed.inc({ consumer, topic }),
-    retried: (consumer, topic) => retried.inc({ consumer, topic }),
-    deadLettered: (consumer, topic) => dead.inc({ consumer, topic }),
-  };
-}
 
 /** The Kafka consumers: one consumer group each; run more instances to share the partitions. */
 async function main() {
@@ -50,8 +24,7 @@ async function main() {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
 
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'trackops_consumers_' });
+  const registry = createProcessRegistry('consumers');
   const metrics = consumerMetrics(registry);
   const runners = consumerDefinitions({ config, logger, producer }).map(
     (definition) => new ConsumerRunner(kafka, producer, definition, logger, metrics),
@@ -65,7 +38,17 @@ async function main() {
     port: config.CONSUMERS_METRICS_PORT,
     host: config.HOST,
     registry,
+    logger,
     live: () => runners.every((runner) => runner.isRunning),
+    ready: {
+      kafka: {
+        check: async () => {
+          const stopped = runners.filter((runner) => !runner.isRunning).length;
+          if (stopped > 0) throw new Error(`${stopped} of ${runners.length} consumers not running`);
+          return { consumers: runners.length };
+        },
+      },
+    },
   });
   logger.info({ consumers: runners.length }, 'consumers running');
 

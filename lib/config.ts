@@ -59,6 +59,8 @@ export const configSchema = z.object({
   API_PORT: port(8080),
   WORKER_METRICS_PORT: port(9464),
   CONSUMERS_METRICS_PORT: port(9465),
+  /** The Temporal SDK's own Prometheus endpoint in the worker (its /metrics includes that text too). */
+  TEMPORAL_SDK_METRICS_PORT: port(9466),
   /** Simulated payment provider: the share of authorizations it declines, 0..1. */
   PAYMENT_DECLINE_RATE: z.coerce.number().min(0).max(1).default(0),
   /** Simulated payment provider: added latency per call, in milliseconds. */

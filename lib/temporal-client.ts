@@ -1,5 +1,4 @@
 import { Client, Connection } from '@temporalio/client';
-import { tracingClientInterceptors } from './telemetry/temporal-tracing';
 
 /**
  * A Temporal client whose connection is made on first use, so a process can start (and report
@@ -7,5 +6,5 @@ import { tracingClientInterceptors } from './telemetry/temporal-tracing';
  */
 export function createTemporalClient(address: string, namespace: string): Client {
   const connection = Connection.lazy({ address, connectTimeout: '3s' });
-  return new Client({ connection, namespace, interceptors: tracingClientInterceptors() });
+  return new Client({ connection, namespace });
 }

@@ -1,6 +1,5 @@
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type State, type WorkerInterceptors } from '@temporalio/worker';
 import Redis from 'ioredis';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createActivities } from '../activities/create-activities';
 import { createMaintenanceActivities } from '../activities/maintenance-activities';
 import { createOutboxActivities } from '../activities/outbox-activities';
@@ -12,9 +11,11 @@ import { durationMs, loadConfig } from '../lib/config';
 import { assertProductionReady } from '../lib/production-checks';
 import { startHealthServer } from '../lib/health-server';
 import { createLogger } from '../lib/logger';
+import { createProcessRegistry } from '../lib/metrics/registry';
+import { temporalSdkMetricsReader, temporalSdkTelemetry } from '../lib/metrics/temporal-sdk-metrics';
 import { temporalLogger } from '../lib/temporal-logger';
-import { tracingWorkerInterceptors, tracingWorkflowSinks } from '../lib/telemetry/temporal-tracing';
 import { ensureMaintenanceSchedules } from './maintenance-schedules';
+import { SagaMetrics } from './saga-metrics';
 
 const SHUTDOWN_GRACE_MS = 30_000;
 
@@ -23,7 +24,12 @@ async function main() {
   const config = loadConfig();
   assertProductionReady(config, { verifiesTokens: false });
   const logger = createLogger('worker', config.LOG_LEVEL);
-  Runtime.install({ logger: temporalLogger(logger) });
+  Runtime.install({
+    logger: temporalLogger(logger),
+    telemetryOptions: temporalSdkTelemetry(config.HOST, config.TEMPORAL_SDK_METRICS_PORT),
+  });
+  const registry = createProcessRegistry('worker');
+  const sagaMetrics = new SagaMetrics(registry);
 
   const ordersDb = createOrdersDb(config.ORDERS_DATABASE_URL, config.DATABASE_POOL_SIZE);
   const inventoryDb = createInventoryDb(config.INVENTORY_DATABASE_URL, config.DATABASE_POOL_SIZE);
@@ -44,8 +50,7 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('../workflows'),
-    interceptors: tracingWorkerInterceptors(),
-    sinks: tracingWorkflowSinks(),
+    interceptors: withSagaMetrics({}, sagaMetrics),
     activities: {
       ...createActivities({ ordersDb, inventoryDb, payments }),
       ...createMaintenanceActivities({ inventoryDb }),
@@ -61,13 +66,19 @@ async function main() {
   });
   await ensureMaintenanceSchedules(config, logger);
 
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'trackops_worker_' });
   const health = await startHealthServer({
     port: config.WORKER_METRICS_PORT,
     host: config.HOST,
     registry,
+    logger,
     live: () => worker.getState() === 'RUNNING',
+    ready: {
+      temporal: { check: async () => ({ workerState: assertRunning(worker.getState()) }) },
+      ordersDb: { check: () => ordersDb.$queryRaw`SELECT 1`.then(() => undefined) },
+      inventoryDb: { check: () => inventoryDb.$queryRaw`SELECT 1`.then(() => undefined) },
+      redis: { check: () => redis.ping().then(() => undefined) },
+    },
+    extraMetrics: temporalSdkMetricsReader(config.HOST, config.TEMPORAL_SDK_METRICS_PORT, logger),
   });
 
   let stopping = false;
@@ -90,6 +101,16 @@ async function main() {
   await Promise.allSettled([ordersDb.$disconnect(), inventoryDb.$disconnect(), connection.close()]);
   redis.disconnect();
   logger.info('worker stopped');
+}
+
+/** The saga metrics' activity interceptor, after the tracing ones so it runs inside the activity's span. */
+function withSagaMetrics(interceptors: WorkerInterceptors, metrics: SagaMetrics): WorkerInterceptors {
+  return { ...interceptors, activity: [...(interceptors.activity ?? []), metrics.interceptor] };
+}
+
+function assertRunning(state: State): State {
+  if (state !== 'RUNNING') throw new Error(`worker is ${state}`);
+  return state;
 }
 
 main().catch((error: unknown) => {

@@ -1,8 +1,8 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from '../../lib/logger';
+import { sourceCommitMs } from './cdc-lag';
 import { sendToDeadLetterTopic } from './dead-letter';
 import { failureKind } from './failure-kind';
-import { inBatchSpan, inMessageSpan } from './message-span';
 import { PeriodicOffsetCommitter } from './periodic-offset-committer';
 import {
   backoffDelay,
@@ -50,6 +50,10 @@ export interface ConsumerMetrics {
   processed: (consumer: string, topic: string) => void;
   retried: (consumer: string, topic: string) => void;
   deadLettered: (consumer: string, topic: string) => void;
+  /** Messages behind the partition's high watermark (the group's lag), as of a batch. */
+  lag: (consumer: string, topic: string, partition: number, messages: number) => void;
+  /** From the change's commit in its source database to it being applied here. */
+  cdcLag: (consumer: string, topic: string, seconds: number) => void;
 }
 
 /**
@@ -133,6 +137,7 @@ export class ConsumerRunner {
         eachBatch: (payload) => {
           const work = (async () => {
             const { batch } = payload;
+            this.metrics?.lag(name, batch.topic, batch.partition, Number(batch.offsetLagLow()));
             const hold = this.holdOf(payload);
             const size = this.definition.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
             for (let from = 0; from < batch.messages.length; from += size) {
@@ -148,6 +153,7 @@ export class ConsumerRunner {
               if (outcome === 'unresolved') return;
               await payload.heartbeat();
             }
+            this.metrics?.lag(name, batch.topic, batch.partition, Number(batch.offsetLag()));
           })();
           this.batchesInFlight.add(work);
           return work.finally(() => this.batchesInFlight.delete(work));
@@ -163,6 +169,7 @@ export class ConsumerRunner {
         eachBatchAutoResolve: false,
         eachBatch: async (payload) => {
           const { batch } = payload;
+          this.metrics?.lag(name, batch.topic, batch.partition, Number(batch.offsetLagLow()));
           const hold = this.holdOf(payload);
           for (const message of batch.messages) {
             if (!hold.proceed()) return;
@@ -171,6 +178,7 @@ export class ConsumerRunner {
             payload.resolveOffset(message.offset);
             await payload.heartbeat();
           }
+          this.metrics?.lag(name, batch.topic, batch.partition, Number(batch.offsetLag()));
         },
       });
     }
@@ -215,8 +223,8 @@ export class ConsumerRunner {
       messages: chunk.length,
     };
     try {
-      await inBatchSpan(name, chunk, () => handleBatch(chunk));
-      for (const { topic } of chunk) this.metrics?.processed(name, topic);
+      await handleBatch(chunk);
+      for (const incoming of chunk) this.applied(incoming);
       this.logger.debug({ ...where, ms: Math.round(performance.now() - started) }, 'batch applied');
       return { settledThrough: chunk[chunk.length - 1]?.message.offset, outcome: 'settled' };
     } catch (caught) {
@@ -241,9 +249,9 @@ export class ConsumerRunner {
     for (;;) {
       failures.attempts += 1;
       try {
-        await inMessageSpan(name, incoming, () => this.definition.handle(incoming));
+        await this.definition.handle(incoming);
         this.retrying.settled(topic, partition);
-        this.metrics?.processed(name, topic);
+        this.applied(incoming);
         return 'settled';
       } catch (caught) {
         const error = caught instanceof Error ? caught : new Error(String(caught));
@@ -271,6 +279,14 @@ export class ConsumerRunner {
         if (!(await waitHoldingPartition(backoffDelay(policy, failures.bounded), hold))) return 'unresolved';
       }
     }
+  }
+
+  private applied({ topic, message }: IncomingMessage): void {
+    if (!this.metrics) return;
+    this.metrics.processed(this.definition.name, topic);
+    const committedMs = sourceCommitMs(message);
+    if (committedMs !== undefined)
+      this.metrics.cdcLag(this.definition.name, topic, Math.max(0, Date.now() - committedMs) / 1000);
   }
 
   private whereOf({ topic, partition, message }: IncomingMessage) {
