@@ -4,6 +4,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { ensureChromium } from '../deploy/stack/chromium';
+import { ensureHelm } from '../deploy/stack/helm';
 import { createStackContext } from '../deploy/stack/context';
 import { checkMigrationDrift } from '../deploy/stack/migrations';
 import { repoRoot } from '../deploy/stack/paths';
@@ -88,6 +89,13 @@ export function registerTestCommand(program: Command): void {
       } catch (error) {
         process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
         failures.push('chromium install');
+      }
+      // test/deploy/helm.test.ts renders the chart with a helm built once from the Go module proxy.
+      try {
+        await ensureHelm((message) => process.stderr.write(`${message}\n`));
+      } catch (error) {
+        process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+        failures.push('helm install');
       }
       const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'trackops-jest-'));
       const runJest = async (label: string, config: string) => {

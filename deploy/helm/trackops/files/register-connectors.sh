@@ -1,0 +1,1 @@
+../../../docker/register-connectors.sh

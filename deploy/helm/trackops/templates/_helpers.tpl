@@ -1,0 +1,55 @@
+{{- define "trackops.fullname" -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "trackops.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "trackops.secretName" -}}
+{{- .Values.secrets.existingSecret | default (printf "%s-secrets" (include "trackops.fullname" .)) -}}
+{{- end -}}
+
+{{- define "trackops.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag }}
+{{- end -}}
+
+{{/*
+The three app processes. Commands are docker-compose.yml's; the grace periods exceed each process's
+own shutdown deadline (SHUTDOWN_GRACE_MS in its main.ts, plus the API's preStop pause), so a SIGTERM
+always gets to finish: consumers commit and leave their groups, the worker finishes its tasks, the API
+drains requests. test/deploy/helm.test.ts checks both against the sources.
+*/}}
+{{- define "trackops.processes" -}}
+worker:
+  command: [node, --import, tsx, worker/main.ts]
+  portName: metrics
+  portKey: WORKER_METRICS_PORT
+  terminationGracePeriodSeconds: 40
+  preStopSleepSeconds: 0
+api:
+  command: [node, --import, tsx, api/main.ts]
+  portName: http
+  portKey: API_PORT
+  terminationGracePeriodSeconds: 30
+  # Endpoints drop a terminating pod asynchronously: keep serving while they catch up.
+  preStopSleepSeconds: 5
+consumers:
+  command: [node, --max-semi-space-size=32, --import, tsx, consumers/main.ts]
+  portName: metrics
+  portKey: CONSUMERS_METRICS_PORT
+  terminationGracePeriodSeconds: 40
+  preStopSleepSeconds: 0
+{{- end -}}
+
+{{- define "trackops.appEnvFrom" -}}
+envFrom:
+  - configMapRef:
+      name: {{ include "trackops.fullname" . }}-config
+  - secretRef:
+      name: {{ include "trackops.secretName" . }}
+{{- end -}}
