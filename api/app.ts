@@ -6,8 +6,9 @@ import { tokenVerifier } from './auth/tokens';
 import type { ApiDependencies } from './dependencies';
 import { errorHandler, notFoundHandler } from './errors';
 import { httpHardening } from './http-hardening';
+import { createDocsRouter } from './openapi/docs-router';
 import { rateLimiter } from './rate-limit';
-import { requestContext } from './request-context';
+import { requestContext, resumeRequestScope } from './request-context';
 import { createCarrierRouter } from './routes/carrier';
 import { createDlqRouter } from './routes/dlq';
 import { createEventsRouter } from './routes/events';
@@ -27,17 +28,19 @@ export function createApp(deps: ApiDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(...httpHardening(deps.config));
   const registry = createProcessRegistry('api');
   app.use(httpMetrics(registry));
-  app.use(...httpHardening(deps.config));
   app.use(requestContext(deps.logger));
   app.use(
     express.json({ limit: MAX_BODY_BYTES, strict: true, type: ['application/json', 'application/*+json'] }),
   );
+  app.use(resumeRequestScope);
   // One read cache for the app (its single-flight map and counters are per instance).
   const cache = cacheFromConfig(deps.redis, deps.config, deps.logger);
   registerCacheMetrics(registry, cache);
   app.use(createHealthRouter(deps, registry));
+  app.use(createDocsRouter());
   // Every request's token is read here; each /api route says which roles it admits (api/auth/).
   app.use(authenticate(tokenVerifier(deps.config)));
   const staff = requireRole('operator');

@@ -20,6 +20,34 @@ export interface Page<T> {
 }
 
 /**
+ * A whole number in a query string: only plain digits are read as a number ("", "1e3", " 7" and
+ * "0x10" are refused, where Number() would have taken them), so the schema says exactly what is accepted.
+ */
+export const queryInteger = (min: number, max: number) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value),
+    z.int({ error: 'must be a whole number' }).min(min).max(max),
+  );
+
+/** The paging query (`?page=0&size=20&sort=createdAt,desc`), limited to known sort fields. */
+export function pageQuerySchema<F extends string>(
+  sortFields: readonly [F, ...F[]],
+  defaultSort: `${F},${'asc' | 'desc'}`,
+) {
+  return z.object({
+    page: queryInteger(0, 1_000_000).default(0),
+    size: queryInteger(1, 100).default(20),
+    sort: z
+      .string()
+      .regex(
+        new RegExp(`^(${sortFields.join('|')})(,([aA][sS][cC]|[dD][eE][sS][cC]))?$`),
+        `must be <field>[,asc|desc] with field one of ${sortFields.join(', ')}`,
+      )
+      .default(defaultSort),
+  });
+}
+
+/**
  * How deep an offset page may reach: OFFSET makes the database read and discard every row before
  * the page, so `page=1000000` would be a cheap request with an expensive answer. Deeper than this
  * a caller narrows the filter or changes the sort.
@@ -44,20 +72,7 @@ export function parsePageRequest<F extends string>(
   sortFields: readonly [F, ...F[]],
   defaultSort: `${F},${'asc' | 'desc'}`,
 ): PageRequest<F> {
-  const schema = z.object({
-    page: z.coerce.number().int().min(0).max(1_000_000).default(0),
-    size: z.coerce.number().int().min(1).max(100).default(20),
-    sort: z
-      .string()
-      .default(defaultSort)
-      .refine(
-        (value) => {
-          const [field, direction = 'asc'] = value.split(',');
-          return sortFields.includes(field as F) && ['asc', 'desc'].includes(direction.toLowerCase());
-        },
-        { message: `must be <field>[,asc|desc] with field one of ${sortFields.join(', ')}` },
-      ),
-  });
+  const schema = pageQuerySchema(sortFields, defaultSort);
   const parsed = parseOrThrow(schema, query, 'query');
   assertPageDepth(parsed);
   const [field, direction = 'asc'] = parsed.sort.split(',');

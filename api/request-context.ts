@@ -1,16 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../lib/logger';
+import { currentLogScope, runInLogScope, type LogScope } from '../lib/telemetry/log-context';
+import { activeTraceparent, isTraceparent } from '../lib/telemetry/trace-context';
 
-/** The caller's W3C `traceparent` header, when it is well formed. */
+/**
+ * The trace context this request's outbox rows and saga carry: the request's own server span when
+ * it is traced (a child of the caller's `traceparent`, or a new trace when the caller sent none),
+ * else the caller's header when it is well formed.
+ */
 export function traceparentOf(req: Request): string | undefined {
-  const value = req.header('traceparent');
-  return value && /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/.test(value) ? value : undefined;
+  const header = req.header('traceparent');
+  return activeTraceparent() ?? (isTraceparent(header) ? header : undefined);
 }
 
 /**
- * Reuses the caller's x-request-id (or makes one), echoes it, and logs each request once it is
- * answered with its status and duration.
+ * Body parsers resume the request from the socket's stream events, outside the request's async
+ * context: placed after them, this puts the request's log scope back for the handlers.
+ */
+export const resumeRequestScope: RequestHandler = (_req, res, next) => {
+  const scope = res.locals.logScope as LogScope | undefined;
+  if (!scope || currentLogScope() === scope) return next();
+  runInLogScope(scope, next);
+};
+
+/**
+ * Reuses the caller's x-request-id (or makes one), echoes it, puts it on every log line written while
+ * handling the request, and logs each request once it is answered with its status and duration.
  */
 export function requestContext(logger: Logger): RequestHandler {
   return (req, res, next) => {
@@ -18,6 +34,8 @@ export function requestContext(logger: Logger): RequestHandler {
     const requestId = incoming && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
     res.locals.requestId = requestId;
+    const scope: LogScope = { requestId };
+    res.locals.logScope = scope;
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -32,6 +50,6 @@ export function requestContext(logger: Logger): RequestHandler {
         'request',
       );
     });
-    next();
+    runInLogScope(scope, next);
   };
 }

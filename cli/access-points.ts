@@ -7,6 +7,7 @@ export function printAccessPoints(ctx: StackContext): void {
     'TrackOps is up. Where to look:',
     `  REST API            http://127.0.0.1:${p.API_PORT}/api/orders   (health: /health/ready, metrics: /metrics)`,
     `  Temporal Web UI     http://127.0.0.1:${p.TEMPORAL_UI_PORT}/namespaces/default/workflows`,
+    `  Traces (Zipkin)     http://127.0.0.1:${p.ZIPKIN_PORT}/zipkin/   (bin/trackops trace <orderId>)`,
     `  Kafka Connect       http://127.0.0.1:${p.CONNECT_PORT}/connectors?expand=status`,
     `  Kafka bootstrap     127.0.0.1:${p.KAFKA_PORT}`,
     `  Postgres            127.0.0.1:${p.POSTGRES_PORT} (databases trackops_orders, trackops_inventory)`,

@@ -5,6 +5,7 @@ import { registerRecordHistoriesCommand } from './record-histories';
 import { registerReplayCommand } from './replay-command';
 import { registerStackCommands } from './stack-commands';
 import { registerTestCommand } from './test-command';
+import { registerTraceCommand } from './trace-command';
 import { registerTokenCommand } from './token-command';
 
 /** Every `trackops` subcommand. */
@@ -15,6 +16,7 @@ export function createProgram(): Command {
   registerStackCommands(program);
   registerTestCommand(program);
   registerReplayCommand(program);
+  registerTraceCommand(program);
   registerRecordHistoriesCommand(program);
   registerDlqCommand(program);
   registerBenchCommand(program);

@@ -110,13 +110,6 @@ export const configSchema = z.object({
   AUTH_JWKS_URL: z.union([z.url(), z.literal('')]).default(''),
   AUTH_JWT_ISSUER: z.string().min(1).default('trackops'),
   AUTH_JWT_AUDIENCE: z.string().min(1).default('trackops-api'),
-  /**
-   * Key of the per-order tracking tokens (HMAC-SHA256 of the order id) that open `/track/{id}` and
-   * the order's event stream. The default is public, for development only.
-   */
-  TRACKING_TOKEN_SECRET: z.string().min(32).default(LOCAL_TRACKING_TOKEN_SECRET),
-  /** The Temporal Web UI the operator view links each order's saga to. */
-  TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
   /** Browser origins allowed to call the API (CORS), comma separated; empty: no cross-origin caller. */
   CORS_ORIGINS: z.string().default(''),
   /**
@@ -125,6 +118,13 @@ export const configSchema = z.object({
    */
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_WINDOW: duration('1m'),
+  /**
+   * Key of the per-order tracking tokens (HMAC-SHA256 of the order id) that open `/track/{id}` and
+   * the order's event stream. The default is public, for development only.
+   */
+  TRACKING_TOKEN_SECRET: z.string().min(32).default(LOCAL_TRACKING_TOKEN_SECRET),
+  /** The Temporal Web UI the operator view links each order's saga to. */
+  TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

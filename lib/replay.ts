@@ -3,6 +3,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { TRACING_WORKFLOW_MODULES, tracingWorkflowSinks } from './telemetry/temporal-tracing';
 
 const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows');
 
@@ -10,7 +11,12 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The current workflow code, bundled once per process (bundling takes seconds; replays take ms). */
 export function currentWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  // With the tracing interceptors the worker runs (worker/main.ts): a replay checks that code.
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: [...TRACING_WORKFLOW_MODULES],
+    logger: quietBundlerLogger,
+  });
   return bundle;
 }
 
@@ -36,7 +42,11 @@ export async function replayHistory(
   workflowId = 'replayed-workflow',
 ): Promise<ReplayOutcome> {
   try {
-    await Worker.runReplayHistory({ workflowBundle: await currentWorkflowBundle() }, history, workflowId);
+    await Worker.runReplayHistory(
+      { workflowBundle: await currentWorkflowBundle(), sinks: tracingWorkflowSinks() },
+      history,
+      workflowId,
+    );
     return { deterministic: true };
   } catch (error) {
     return { deterministic: false, error: error instanceof Error ? error : new Error(String(error)) };

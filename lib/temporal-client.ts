@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { tracingClientInterceptors } from './telemetry/temporal-tracing';
 
 /**
  * A Temporal client whose connection is made on first use, so a process can start (and report
@@ -6,5 +7,5 @@ import { Client, Connection } from '@temporalio/client';
  */
 export function createTemporalClient(address: string, namespace: string): Client {
   const connection = Connection.lazy({ address, connectTimeout: '3s' });
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, interceptors: tracingClientInterceptors() });
 }

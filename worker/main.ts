@@ -14,6 +14,7 @@ import { createLogger } from '../lib/logger';
 import { createProcessRegistry } from '../lib/metrics/registry';
 import { temporalSdkMetricsReader, temporalSdkTelemetry } from '../lib/metrics/temporal-sdk-metrics';
 import { temporalLogger } from '../lib/temporal-logger';
+import { tracingWorkerInterceptors, tracingWorkflowSinks } from '../lib/telemetry/temporal-tracing';
 import { ensureMaintenanceSchedules } from './maintenance-schedules';
 import { SagaMetrics } from './saga-metrics';
 
@@ -50,7 +51,8 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('../workflows'),
-    interceptors: withSagaMetrics({}, sagaMetrics),
+    interceptors: withSagaMetrics(tracingWorkerInterceptors(), sagaMetrics),
+    sinks: tracingWorkflowSinks(),
     activities: {
       ...createActivities({ ordersDb, inventoryDb, payments }),
       ...createMaintenanceActivities({ inventoryDb }),

@@ -5,7 +5,7 @@ import { OutboxRelay } from '../../messaging/outbox/outbox-relay';
 import { OUTBOX_CONTEXTS } from '../../messaging/outbox/outbox-wire';
 import type { ApiDependencies } from '../dependencies';
 import { notFound, unavailable } from '../errors';
-import { assertPageDepth, toPage } from '../pagination';
+import { assertPageDepth, queryInteger, toPage } from '../pagination';
 import { parseOrThrow } from '../validation';
 
 export const processAllSchema = z.strictObject({
@@ -15,10 +15,10 @@ export const processAllSchema = z.strictObject({
   since: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
 });
 
-const eventIdSchema = z.uuid({ error: 'must be a UUID' });
-const unprocessedQuerySchema = z.object({
-  page: z.coerce.number().int().min(0).max(1_000_000).default(0),
-  size: z.coerce.number().int().min(1).max(100).default(20),
+export const eventIdSchema = z.uuid({ error: 'must be a UUID' });
+export const unprocessedQuerySchema = z.object({
+  page: queryInteger(0, 1_000_000).default(0),
+  size: queryInteger(1, 100).default(20),
   context: z.enum(OUTBOX_CONTEXTS).optional(),
 });
 

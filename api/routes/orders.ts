@@ -31,7 +31,7 @@ import { OrderNotPlacedError, SagaClient, SagaNotRunningError, SagaRefusedError 
 import { traceparentOf } from '../request-context';
 import { parseOrThrow } from '../validation';
 
-const SORT_FIELDS = ['createdAt', 'updatedAt', 'totalAmount', 'status', 'customerId'] as const;
+export const ORDER_SORT_FIELDS = ['createdAt', 'updatedAt', 'totalAmount', 'status', 'customerId'] as const;
 
 /** Who may read an order: its customer, operators and admins; carriers report, they do not read. */
 const readers = requireRole('customer', 'operator');
@@ -146,7 +146,7 @@ export function createOrdersRouter(
   });
 
   router.get('/', readers, async (req, res) => {
-    const page = parsePageRequest(req.query, SORT_FIELDS, 'createdAt,desc');
+    const page = parsePageRequest(req.query, ORDER_SORT_FIELDS, 'createdAt,desc');
     const requested = parseOrThrow(orderListFilterSchema, req.query, 'query');
     const { customerId } = requirePrincipal(req);
     const filter = customerId === undefined ? requested : { ...requested, customerId };

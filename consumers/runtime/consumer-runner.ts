@@ -3,6 +3,7 @@ import type { Logger } from '../../lib/logger';
 import { sourceCommitMs } from './cdc-lag';
 import { sendToDeadLetterTopic } from './dead-letter';
 import { failureKind } from './failure-kind';
+import { inBatchSpan, inMessageSpan } from './message-span';
 import { PeriodicOffsetCommitter } from './periodic-offset-committer';
 import {
   backoffDelay,
@@ -223,7 +224,7 @@ export class ConsumerRunner {
       messages: chunk.length,
     };
     try {
-      await handleBatch(chunk);
+      await inBatchSpan(name, chunk, () => handleBatch(chunk));
       for (const incoming of chunk) this.applied(incoming);
       this.logger.debug({ ...where, ms: Math.round(performance.now() - started) }, 'batch applied');
       return { settledThrough: chunk[chunk.length - 1]?.message.offset, outcome: 'settled' };
@@ -249,7 +250,7 @@ export class ConsumerRunner {
     for (;;) {
       failures.attempts += 1;
       try {
-        await this.definition.handle(incoming);
+        await inMessageSpan(name, incoming, () => this.definition.handle(incoming));
         this.retrying.settled(topic, partition);
         this.applied(incoming);
         return 'settled';

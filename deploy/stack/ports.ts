@@ -13,6 +13,7 @@ const portsSchema = z.object({
   API_PORT: port(8080),
   WORKER_METRICS_PORT: port(9464),
   CONSUMERS_METRICS_PORT: port(9465),
+  ZIPKIN_PORT: port(9411),
 });
 
 export type StackPorts = z.infer<typeof portsSchema>;

@@ -73,7 +73,7 @@ beforeAll(async () => {
     messages: [{ key: `${RUN}-poison`, value: 'not an outbox event' }],
   });
   await producer.disconnect();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   console.info(`fault suite (${RUN}):\n${formatTable(table)}`);
@@ -183,4 +183,4 @@ it.each(FAULTS)(
 
 it('leaves every component of the stack healthy', async () => {
   expect(await unhealthyComponents()).toEqual([]);
-});
+}, 90_000);

@@ -1,5 +1,5 @@
 /**
- * Runs one of the repo's processes (`node --import tsx <entry>`, e.g. the saga worker or the
+ * Runs one of the repo's processes (`node --require <OTel preload> --import tsx <entry>`, e.g. the saga worker or the
  * consumers process) as a child of a test: connected to the running stack, in a process group of
  * its own (so a test can kill the whole group like a crash would), its output in a log file and its
  * metrics server on a free port.
@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { tailFile } from '../../deploy/stack/processes';
+import { APP_PRELOAD_FLAGS } from '../../lib/telemetry/preload-flags';
 import { sleep } from './orders-e2e';
 import { stackConfig } from './stack-env';
 
@@ -55,7 +56,8 @@ export async function startNodeProcess(options: NodeProcessOptions): Promise<Nod
   const metricsPort = await freePort();
   const logFile = path.join(os.tmpdir(), `trackops-${options.label}-${process.pid}-${metricsPort}.log`);
   const log = fs.openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, options.entry)], {
+  // Started as the stack starts them, OTel preload included (lib/telemetry/preload-flags.ts).
+  const child = spawn(process.execPath, [...APP_PRELOAD_FLAGS, path.join(repoRoot, options.entry)], {
     cwd: repoRoot,
     detached: true,
     stdio: ['ignore', log, log],

@@ -42,10 +42,18 @@ export async function restart(name: ComponentName): Promise<void> {
 
 export const isHealthy = (name: ComponentName) => componentNamed(name).isHealthy(ctx);
 
-/** Every component healthy: how the suite must leave the stack. */
-export async function unhealthyComponents(): Promise<ComponentName[]> {
-  const states = await Promise.all(
-    STACK_COMPONENTS.map(async (c) => ((await c.isHealthy(ctx).catch(() => false)) ? undefined : c.name)),
-  );
-  return states.filter((name): name is ComponentName => name !== undefined);
+/**
+ * The components still unhealthy after `patienceMs` (none: how the suite must find and leave the
+ * stack). Patient because a health check on a busy two-core machine can miss its 1.5 s deadline.
+ */
+export async function unhealthyComponents(patienceMs = 60_000): Promise<ComponentName[]> {
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
+    const states = await Promise.all(
+      STACK_COMPONENTS.map(async (c) => ((await c.isHealthy(ctx).catch(() => false)) ? undefined : c.name)),
+    );
+    const unhealthy = states.filter((name): name is ComponentName => name !== undefined);
+    if (unhealthy.length === 0 || Date.now() > deadline) return unhealthy;
+    await sleep(1000);
+  }
 }

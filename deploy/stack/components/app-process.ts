@@ -3,6 +3,7 @@ import type { Component, ComponentName, StackContext } from '../component';
 import { launchDetached, livePid, stopProcess } from '../processes';
 import { repoRoot } from '../paths';
 import { LOOPBACK } from '../ports';
+import { APP_PRELOAD_FLAGS } from '../../../lib/telemetry/preload-flags';
 
 interface AppProcessSpec {
   name: ComponentName;
@@ -41,6 +42,8 @@ export function appEnvironment(ctx: StackContext): NodeJS.ProcessEnv {
     API_PORT: String(p.API_PORT),
     WORKER_METRICS_PORT: String(p.WORKER_METRICS_PORT),
     CONSUMERS_METRICS_PORT: String(p.CONSUMERS_METRICS_PORT),
+    // Where the OTel preload sends spans unless OTEL_EXPORTER_OTLP_ENDPOINT names another backend.
+    ZIPKIN_PORT: String(p.ZIPKIN_PORT),
   };
 }
 
@@ -72,7 +75,7 @@ export function appProcess(spec: AppProcessSpec): Component {
       await spec.beforeStart?.(ctx);
       launchDetached({
         command: process.execPath,
-        args: [...(spec.nodeFlags ?? []), '--import', 'tsx', path.join(repoRoot, spec.entry)],
+        args: [...(spec.nodeFlags ?? []), ...APP_PRELOAD_FLAGS, path.join(repoRoot, spec.entry)],
         cwd: repoRoot,
         env: appEnvironment(ctx),
         logFile: this.logFile(ctx),

@@ -6,6 +6,7 @@ import { kafkaComponent } from './kafka';
 import { postgresComponent } from './postgres';
 import { redisComponent } from './redis';
 import { temporalComponent } from './temporal';
+import { zipkinComponent } from './zipkin';
 
 /** Flags for node itself per app process; docker-compose.yml runs them with the same ones. */
 export const APP_NODE_FLAGS: Readonly<Record<'worker' | 'api' | 'consumers', string[]>> = {
@@ -51,6 +52,7 @@ export const STACK_COMPONENTS: readonly Component[] = [
   kafkaComponent,
   connectComponent,
   temporalComponent,
+  zipkinComponent,
   workerComponent,
   apiComponent,
   consumersComponent,
