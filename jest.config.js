@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // Suites that stop, disturb or saturate shared servers run alone afterwards (jest.serial.config.js).
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/serial/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/serial/', '<rootDir>/test/faults/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
     // cockatiel ships only ES modules; Node loads it natively, jest needs it turned into CommonJS.

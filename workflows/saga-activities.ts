@@ -55,7 +55,7 @@ export const { authorizePayment } = proxyActivities<PaymentSteps>(PAYMENT_STEP_O
  * Capture takes money the customer already authorised and records it in the orders database; both
  * halves are idempotent. Giving up refunds a paid order, so it gets a database step's five minutes,
  * not the provider's 45 s: with four attempts, a Postgres outage of ten seconds during capture
- * cancelled orders (SYSTEM_ERROR) and refunded them (found by test/serial/fault-suite.test.ts).
+ * cancelled orders (SYSTEM_ERROR) and refunded them (found by test/faults/fault-suite.test.ts).
  */
 const CAPTURE_STEP_OPTIONS = {
   ...PAYMENT_STEP_OPTIONS,
