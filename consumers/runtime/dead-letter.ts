@@ -1,5 +1,6 @@
 import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
 import { DLQ_HEADERS, dlqTopicOf } from '../../messaging/dlq/topics';
+import { sendVerbatim } from '../../messaging/verbatim-send';
 
 export interface DeadLetter {
   topic: string;
@@ -27,9 +28,11 @@ export async function sendToDeadLetterTopic(producer: Producer, letter: DeadLett
     [DLQ_HEADERS.consumer]: letter.consumer,
     [DLQ_HEADERS.failedAt]: new Date().toISOString(),
   };
-  await producer.send({
-    topic: dlqTopicOf(letter.topic),
-    acks: -1,
-    messages: [{ key: letter.message.key, value: letter.message.value, headers }],
-  });
+  await sendVerbatim(() =>
+    producer.send({
+      topic: dlqTopicOf(letter.topic),
+      acks: -1,
+      messages: [{ key: letter.message.key, value: letter.message.value, headers }],
+    }),
+  );
 }

@@ -3,6 +3,7 @@ import { countDlq, type DlqOptions, type DlqTopicCount } from './counts';
 import { describeDlqMessage, originalHeaders, type DlqEntry } from './entries';
 import { pendingRanges, readRanges } from './range-reader';
 import { DLQ_REPLAY_GROUP, ensureDlqTopic } from './topics';
+import { sendVerbatim } from '../verbatim-send';
 
 export interface ReplayResult {
   topic: string;
@@ -56,18 +57,20 @@ export async function replayDlq(
           Number.isInteger(entry.originalPartition) &&
           entry.originalPartition >= 0 &&
           entry.originalPartition < partitions;
-        await producer.send({
-          topic: entry.originalTopic,
-          acks: -1,
-          messages: [
-            {
-              key: message.key,
-              value: message.value,
-              headers: originalHeaders(message.headers),
-              ...(samePartition ? { partition: entry.originalPartition! } : {}),
-            },
-          ],
-        });
+        await sendVerbatim(() =>
+          producer.send({
+            topic: entry.originalTopic,
+            acks: -1,
+            messages: [
+              {
+                key: message.key,
+                value: message.value,
+                headers: originalHeaders(message.headers),
+                ...(samePartition ? { partition: entry.originalPartition! } : {}),
+              },
+            ],
+          }),
+        );
         replayed.push(entry);
       },
     });

@@ -1,5 +1,6 @@
 import type { Producer, RecordMetadata } from 'kafkajs';
 import type { Logger } from '../../lib/logger';
+import { sendVerbatim } from '../verbatim-send';
 import { listUnpublished, outboxStats, type ContextStats, type OutboxEventView } from './outbox-reads';
 import {
   OUTBOX_CONTEXTS,
@@ -77,10 +78,13 @@ export class OutboxRelay {
       const { topic, message } = outboxMessage(row);
       byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
     }
-    return this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    const producer = this.producer;
+    return sendVerbatim(() =>
+      producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      }),
+    );
   }
 
   /**

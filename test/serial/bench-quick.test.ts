@@ -10,7 +10,17 @@ import path from 'node:path';
 import type { BenchReport } from '../../bench/report';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
-const COMPONENTS = ['postgres', 'redis', 'kafka', 'connect', 'temporal', 'worker', 'api', 'consumers'];
+const COMPONENTS = [
+  'postgres',
+  'redis',
+  'kafka',
+  'connect',
+  'temporal',
+  'worker',
+  'api',
+  'consumers',
+  'zipkin',
+];
 
 function runQuickBench(outDir: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
