@@ -117,7 +117,9 @@ it.each([
     });
     expect(Object.keys(fromRelay.headers).sort()).toEqual(Object.keys(contract(fromRelay)).sort());
     expect(parseOutboxEvent(fromRelay.message)).toEqual(parseOutboxEvent(fromCdc.message));
-    if (traceparent) expect(contract(fromCdc).traceparent).toBe(traceparent);
+    // The API continues the client's trace: the row carries a span of that trace (same trace id).
+    const traceOf = (value: unknown) => String(value).slice(0, 36);
+    if (traceparent) expect(traceOf(contract(fromCdc).traceparent)).toBe(traceOf(traceparent));
 
     await waitFor(
       'the event to be applied',
