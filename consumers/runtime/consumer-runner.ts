@@ -1,17 +1,13 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { ConsumerDefinition, ConsumerMetrics, IncomingMessage } from './consumer-definition';
 import type { Logger } from '../../lib/logger';
 import { sourceCommitMs } from './cdc-lag';
 import { sendToDeadLetterTopic } from './dead-letter';
 import { failureKind } from './failure-kind';
 import { inBatchSpan, inMessageSpan } from './message-span';
 import { PeriodicOffsetCommitter } from './periodic-offset-committer';
-import {
-  backoffDelay,
-  DEFAULT_RETRY_POLICY,
-  TRANSIENT_BACKOFF,
-  type Backoff,
-  type RetryPolicy,
-} from './retry';
+import { backoffDelay, DEFAULT_RETRY_POLICY, TRANSIENT_BACKOFF } from './retry';
 import {
   PausedPartitions,
   RetryingMessages,
@@ -19,43 +15,7 @@ import {
   type PartitionHold,
 } from './partition-hold';
 
-export interface IncomingMessage {
-  topic: string;
-  partition: number;
-  message: KafkaMessage;
-}
-
-export interface ConsumerDefinition {
-  /** Also the consumer group id: instances with one name share the partitions. */
-  name: string;
-  topics: string[];
-  /** Applies one message. Must be idempotent: after a crash the same message can come again. */
-  handle: (incoming: IncomingMessage) => Promise<void>;
-  /**
-   * Optional: applies consecutive messages of one partition together, with the outcome of handling
-   * them one by one (only for consumers whose work shares round trips, like the cache's). When it
-   * fails, the runner handles the same messages one by one instead, so the usual retries apply and
-   * only a bad message is dead-lettered.
-   */
-  handleBatch?: (batch: IncomingMessage[]) => Promise<void>;
-  /** The most messages one handleBatch call gets (default 500). */
-  maxBatchSize?: number;
-  /** The bounded retries of an unclassified failure (default DEFAULT_RETRY_POLICY). */
-  retry?: RetryPolicy;
-  /** The unbounded retries of a transient failure (default TRANSIENT_BACKOFF). */
-  transientBackoff?: Backoff;
-  fromBeginning?: boolean;
-}
-
-export interface ConsumerMetrics {
-  processed: (consumer: string, topic: string) => void;
-  retried: (consumer: string, topic: string) => void;
-  deadLettered: (consumer: string, topic: string) => void;
-  /** Messages behind the partition's high watermark (the group's lag), as of a batch. */
-  lag: (consumer: string, topic: string, partition: number, messages: number) => void;
-  /** From the change's commit in its source database to it being applied here. */
-  cdcLag: (consumer: string, topic: string, seconds: number) => void;
-}
+export type { ConsumerDefinition, ConsumerMetrics, IncomingMessage } from './consumer-definition';
 
 /**
  * A message is settled (applied or dead-lettered), or left unresolved: its partition is paused
@@ -108,11 +68,14 @@ export class ConsumerRunner {
     const consumer = this.kafka.consumer({ groupId: name, sessionTimeout: 30_000, heartbeatInterval: 3000 });
     this.consumer = consumer;
     // kafkajs restarts a consumer after a retriable crash (a broker restart: "the coordinator is
-    // loading"); only one it gives up on is dead, and then liveness fails so the process is replaced.
+    // loading"). One it gives up on (seen after broker restarts too) is replaced here by a new
+    // consumer of the same group; liveness fails until that one has joined.
     consumer.on(consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
-      if (!restart) this.running = false;
       this.logger.error({ consumer: name, error: error.message, restart }, 'consumer crashed');
+      if (restart || this.stopping) return;
+      this.running = false;
+      void this.replaceCrashed(consumer);
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       if (!this.stopping) this.running = true;
@@ -184,6 +147,23 @@ export class ConsumerRunner {
       });
     }
     this.running = true;
+  }
+
+  private async replaceCrashed(crashed: Consumer, attempt = 1): Promise<void> {
+    await delay(Math.min(1000 * 2 ** attempt, 30_000), undefined, { signal: this.stopped.signal }).catch(
+      () => undefined,
+    );
+    if (this.stopping || this.consumer !== crashed) return;
+    await Promise.allSettled([...this.batchesInFlight]);
+    await this.committer?.stop().catch(() => undefined);
+    await crashed.disconnect().catch(() => undefined);
+    this.paused.clear();
+    try {
+      await this.start();
+    } catch (error) {
+      this.logger.error({ consumer: this.definition.name, err: error, attempt }, 'consumer restart failed');
+      if (this.consumer) await this.replaceCrashed(this.consumer, attempt + 1);
+    }
   }
 
   /** Leaves the group cleanly: in-flight messages finish, their offsets are committed. */
