@@ -1,6 +1,7 @@
 import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
 import { DLQ_HEADERS, dlqTopicOf } from '../../messaging/dlq/topics';
 import { sendVerbatim } from '../../messaging/verbatim-send';
+import { asVerbatimCopy } from '../../lib/telemetry/verbatim-messages';
 
 export interface DeadLetter {
   topic: string;
@@ -32,7 +33,7 @@ export async function sendToDeadLetterTopic(producer: Producer, letter: DeadLett
     producer.send({
       topic: dlqTopicOf(letter.topic),
       acks: -1,
-      messages: [{ key: letter.message.key, value: letter.message.value, headers }],
+      messages: [asVerbatimCopy({ key: letter.message.key, value: letter.message.value, headers })],
     }),
   );
 }

@@ -5,6 +5,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { restoreCarriedTraceparent } from './verbatim-messages';
 
 /** Probes and scrapes, every few seconds from every watcher: traces of them would bury the orders. */
 const UNTRACED_PATHS = /^\/(health|metrics|actuator)(\/|\?|$)/;
@@ -25,6 +26,6 @@ export function trackopsInstrumentations(): Instrumentation[] {
     new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
     new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
     new IORedisInstrumentation({ requireParentSpan: true }),
-    new KafkaJsInstrumentation(),
+    new KafkaJsInstrumentation({ producerHook: restoreCarriedTraceparent }),
   ];
 }

@@ -4,6 +4,7 @@ import { describeDlqMessage, originalHeaders, type DlqEntry } from './entries';
 import { pendingRanges, readRanges } from './range-reader';
 import { DLQ_REPLAY_GROUP, ensureDlqTopic } from './topics';
 import { sendVerbatim } from '../verbatim-send';
+import { asVerbatimCopy } from '../../lib/telemetry/verbatim-messages';
 
 export interface ReplayResult {
   topic: string;
@@ -62,12 +63,12 @@ export async function replayDlq(
             topic: entry.originalTopic,
             acks: -1,
             messages: [
-              {
+              asVerbatimCopy({
                 key: message.key,
                 value: message.value,
                 headers: originalHeaders(message.headers),
                 ...(samePartition ? { partition: entry.originalPartition! } : {}),
-              },
+              }),
             ],
           }),
         );

@@ -1,3 +1,4 @@
+import { asVerbatimCopy } from '../../lib/telemetry/verbatim-messages';
 import type { Producer, RecordMetadata } from 'kafkajs';
 import type { Logger } from '../../lib/logger';
 import { sendVerbatim } from '../verbatim-send';
@@ -76,7 +77,7 @@ export class OutboxRelay {
     const byTopic = new Map<string, ReturnType<typeof outboxMessage>['message'][]>();
     for (const row of rows) {
       const { topic, message } = outboxMessage(row);
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), asVerbatimCopy(message)]);
     }
     const producer = this.producer;
     return sendVerbatim(() =>
