@@ -53,7 +53,9 @@ it('keeps a copy’s own traceparent and gives a new message the sending span’
   const seen = await waitFor('the three messages', () =>
     Promise.resolve(watcher.seen.length >= 3 ? watcher.seen : undefined),
   );
-  const byKey = Object.fromEntries(seen.map((m) => [m.key, m.headers]));
+  const byKey: Record<string, Record<string, string> | undefined> = Object.fromEntries(
+    seen.map((m) => [m.key ?? '', m.headers]),
+  );
   expect(byKey.new?.traceparent).toMatch(new RegExp(`^00-${traceId}-[\\da-f]{16}-01$`));
   expect(byKey['copy-with']).toEqual({ traceparent: CARRIED });
   expect(byKey['copy-without']).toEqual({ other: 'kept' });
