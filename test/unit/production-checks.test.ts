@@ -7,6 +7,7 @@ const safe = {
     'postgresql://trackops_orders:Zq9%40long@db.internal:5432/trackops_orders?sslmode=require',
   INVENTORY_DATABASE_URL: 'postgresql://trackops_inventory:Zq9%40long@db.internal:5432/trackops_inventory',
   AUTH_JWT_SECRET: 'a-production-signing-key-of-enough-length',
+  TRACKING_TOKEN_SECRET: 'a-production-tracking-key-of-enough-length',
 };
 
 describe('production start-up checks', () => {
@@ -28,6 +29,7 @@ describe('production start-up checks', () => {
       'ORDERS_DATABASE_URL uses the local default database password',
       'INVENTORY_DATABASE_URL uses the local default database password',
       'AUTH_JWT_SECRET is the public development signing key (set it, or AUTH_JWKS_URL)',
+      'TRACKING_TOKEN_SECRET is the public development tracking-token key',
     ]);
     expect(() => assertProductionReady(defaults, { verifiesTokens: false })).toThrow(
       /refusing to start with NODE_ENV=production:\n {2}ORDERS_DATABASE_URL/,
@@ -41,10 +43,18 @@ describe('production start-up checks', () => {
     ]);
   });
 
-  it('only ask the API, which verifies tokens, for a signing key', () => {
-    const workerConfig = loadConfig({ ...safe, AUTH_JWT_SECRET: undefined });
+  it('only ask the API, which verifies tokens, for its keys', () => {
+    const workerConfig = loadConfig({
+      ...safe,
+      AUTH_JWT_SECRET: undefined,
+      TRACKING_TOKEN_SECRET: undefined,
+    });
     expect(productionProblems(workerConfig, { verifiesTokens: false })).toEqual([]);
-    expect(productionProblems(workerConfig, { verifiesTokens: true })).toHaveLength(1);
+    expect(productionProblems(workerConfig, { verifiesTokens: true })).toHaveLength(2);
+    const localTrackingKey = loadConfig({ ...safe, TRACKING_TOKEN_SECRET: undefined });
+    expect(productionProblems(localTrackingKey, { verifiesTokens: true })).toEqual([
+      'TRACKING_TOKEN_SECRET is the public development tracking-token key',
+    ]);
   });
 
   it('leave development and test runs alone', () => {
