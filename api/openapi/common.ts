@@ -55,6 +55,9 @@ const ERROR_MEANINGS: Record<number, string> = {
   404: 'Not found (for a customer, also an order of another customer).',
   409: 'Conflicts with the current state.',
   413: 'The body is larger than the limit.',
+  429:
+    'Too many requests from this caller (token subject, or client address) in the window: retry after ' +
+    '`Retry-After` seconds; `RateLimit` and `X-RateLimit-*` give the limit and its reset. Operators and admins are not limited.',
   503: 'A dependency is unavailable or busy; nothing was written and the request may be retried (`Retry-After`).',
 };
 

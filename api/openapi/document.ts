@@ -1,5 +1,5 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import { registerSecuritySchemes } from './common';
+import { errors, registerSecuritySchemes } from './common';
 import { registerInventoryPaths } from './inventory-paths';
 import { registerOperationsPaths } from './operations-paths';
 import { registerOrderPaths } from './order-paths';
@@ -24,11 +24,25 @@ function generate(): OpenApiDocument {
   registerInventoryPaths(registry);
   registerOperationsPaths(registry);
   registerPublicPaths(registry);
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: { title: 'TrackOps API', version: '1.0.0', description: DESCRIPTION },
     servers: [{ url: '/' }],
   });
+  addRateLimitAnswers(document);
+  return document;
+}
+
+/** The rate limiter guards everything under /api after the docs (api/app.ts): each such operation may answer 429. */
+function addRateLimitAnswers(document: OpenApiDocument): void {
+  const tooMany = errors([429]);
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    if (!path.startsWith('/api/') || path === OPENAPI_PATH) continue;
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = item[method];
+      if (operation) operation.responses = { ...operation.responses, ...tooMany };
+    }
+  }
 }
 
 let cached: OpenApiDocument | undefined;

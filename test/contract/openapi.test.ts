@@ -87,6 +87,25 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('declares 429 on every rate-limited operation, with the body a limited app answers', async () => {
+    const limitedOps = operations.filter(
+      (op) => op.path.startsWith('/api/') && op.path !== '/api/openapi.json',
+    );
+    expect(limitedOps.filter((op) => !op.operation.responses['429']).map((op) => op.path)).toEqual([]);
+    expect(operations.find((op) => op.path === '/health/live')?.operation.responses['429']).toBeUndefined();
+
+    const limitedApp = createApp({
+      ...deps,
+      config: { ...deps.config, RATE_LIMIT_MAX: 1, RATE_LIMIT_WINDOW: '1m' },
+    });
+    const customer = authHeader('customer', { customerId: `${RUN}-limited` });
+    const list = operations.find((op) => op.method === 'get' && op.path === '/api/orders')!;
+    await request(limitedApp).get('/api/orders').set(customer).expect(200);
+    const refused = await request(limitedApp).get('/api/orders').set(customer).expect(429);
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    expectDocumented(list.operation, 429, refused.body);
+  });
+
   it('tells clients to send Idempotency-Key on POST /api/orders', () => {
     const create = operations.find((op) => op.method === 'post' && op.path === '/api/orders');
     expect(JSON.stringify(create?.operation)).toMatch(/Clients should send an `Idempotency-Key`/);
