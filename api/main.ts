@@ -4,6 +4,7 @@ import { createOrdersDb } from '../domain/orders/db';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { assertProductionReady } from '../lib/production-checks';
+import { flushTelemetry } from '../lib/telemetry/runtime';
 import { createTemporalClient } from '../lib/temporal-client';
 import { createApp } from './app';
 import { OrderEventBus } from './tracking/order-event-bus';
@@ -50,7 +51,7 @@ async function main() {
       ]).then(() => {
         redis.disconnect();
         logger.info('api stopped');
-        process.exit(0);
+        void flushTelemetry().finally(() => process.exit(0));
       });
     });
     server.closeIdleConnections();

@@ -8,6 +8,7 @@ import { consumerMetrics } from './consumer-metrics';
 import { consumerDefinitions } from './registry';
 import { startOutboxRelay } from './relay/relay-loop';
 import { ConsumerRunner } from './runtime/consumer-runner';
+import { flushTelemetry } from '../lib/telemetry/runtime';
 
 const SHUTDOWN_GRACE_MS = 30_000;
 
@@ -67,7 +68,7 @@ async function main() {
       .finally(() => {
         health.close();
         logger.info('consumers stopped');
-        process.exit(0);
+        void flushTelemetry().finally(() => process.exit(0));
       });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -22,3 +22,19 @@ export function setTelemetryRuntime(runtime: TelemetryRuntime): void {
 export function telemetryRuntime(): TelemetryRuntime | undefined {
   return (globalThis as WithRuntime)[RUNTIME_KEY];
 }
+
+/** How long an exiting process waits for its last spans to be exported. */
+const FLUSH_TIMEOUT_MS = 3000;
+
+/**
+ * Exports the spans still batched, before a process ends with process.exit (which skips the
+ * preload's `beforeExit`), waiting at most a few seconds for an exporter that does not answer.
+ */
+export async function flushTelemetry(): Promise<void> {
+  const runtime = telemetryRuntime();
+  if (!runtime) return;
+  await Promise.race([
+    runtime.shutdown(),
+    new Promise<void>((resolve) => setTimeout(resolve, FLUSH_TIMEOUT_MS).unref()),
+  ]);
+}
