@@ -10,12 +10,22 @@ export type ConnectorConfig = Record<string, string>;
 
 const connectUrl = (port: number, route: string) => `http://${LOOPBACK}:${port}${route}`;
 
-async function request(port: number, method: string, route: string, body?: unknown): Promise<Response> {
+/** The health probe's short wait; any other call is patient, since a freshly started worker's first answers are slow. */
+const PROBE_TIMEOUT_MS = 3000;
+const CALL_TIMEOUT_MS = 60_000;
+
+async function request(
+  port: number,
+  method: string,
+  route: string,
+  body?: unknown,
+  timeoutMs = CALL_TIMEOUT_MS,
+): Promise<Response> {
   return fetch(connectUrl(port, route), {
     method,
     headers: body === undefined ? undefined : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(method === 'GET' ? 3000 : 60_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
 }
 
@@ -28,9 +38,12 @@ async function expectOk(response: Response, what: string): Promise<unknown> {
 /** Healthy: the REST API answers and the worker found the Debezium plugin on its plugin.path. */
 export async function connectAnswers(port: number): Promise<boolean> {
   try {
-    const connectors = await request(port, 'GET', '/connectors');
+    const connectors = await request(port, 'GET', '/connectors', undefined, PROBE_TIMEOUT_MS);
     if (!connectors.ok) return false;
-    const plugins = (await expectOk(await request(port, 'GET', '/connector-plugins'), 'plugins')) as Array<{
+    const plugins = (await expectOk(
+      await request(port, 'GET', '/connector-plugins', undefined, PROBE_TIMEOUT_MS),
+      'plugins',
+    )) as Array<{
       class: string;
     }>;
     return plugins.some((plugin) => plugin.class === POSTGRES_CONNECTOR_CLASS);

@@ -12,6 +12,9 @@ import { PROJECT_TOPICS, TOPIC_PARTITIONS } from '../../deploy/kafka/topics';
 import type { StackContext } from '../../deploy/stack/component';
 import { appEnvironment } from '../../deploy/stack/components/app-process';
 import { APP_NODE_FLAGS } from '../../deploy/stack/components';
+import { COMPILED_ENTRIES, COMPILED_PRELOAD } from '../../deploy/build/build-dist';
+import { ZIPKIN_VERSION } from '../../deploy/stack/components/zipkin';
+import { chooseExporter } from '../../lib/telemetry/exporter';
 import { CONTEXT_DATABASES } from '../../deploy/stack/components/postgres';
 import { TEMPORAL_SEARCH_ATTRIBUTES, TEMPORAL_SQLITE_PRAGMAS } from '../../deploy/stack/components/temporal';
 import { repoRoot, stackPaths } from '../../deploy/stack/paths';
@@ -21,7 +24,7 @@ type Scalar = string | number | boolean | null;
 
 interface ComposeService {
   image?: string;
-  build?: string | { context?: string; dockerfile?: string };
+  build?: string | { context?: string; dockerfile?: string; target?: string };
   command?: string | string[];
   entrypoint?: string | string[];
   environment?: Record<string, Scalar> | string[];
@@ -36,7 +39,15 @@ interface ComposeFile {
 
 const COMPOSE_FILE = path.join(repoRoot, 'docker-compose.yml');
 const APP_SERVICES = ['api', 'worker', 'consumers'] as const;
-const INFRA_SERVICES = ['postgres', 'redis', 'kafka', 'connect', 'temporal'] as const;
+const INFRA_SERVICES = ['postgres', 'redis', 'kafka', 'connect', 'temporal', 'zipkin'] as const;
+/** The OpenTelemetry variables the compose file hands the app processes, beyond lib/config.ts's. */
+const TELEMETRY_KEYS = [
+  'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'DEPLOYMENT_ENVIRONMENT',
+] as const;
 const ONE_SHOTS = ['migrate', 'kafka-init', 'connect-init'] as const;
 
 /** Which published host port each service must have, by its name in deploy/stack/ports.ts. */
@@ -46,6 +57,7 @@ const PUBLISHED: Record<string, (keyof StackPorts)[]> = {
   kafka: ['KAFKA_PORT'],
   connect: ['CONNECT_PORT'],
   temporal: ['TEMPORAL_PORT', 'TEMPORAL_UI_PORT'],
+  zipkin: ['ZIPKIN_PORT'],
   api: ['API_PORT'],
   worker: ['WORKER_METRICS_PORT'],
   consumers: ['CONSUMERS_METRICS_PORT'],
@@ -218,9 +230,20 @@ describe('docker-compose.yml', () => {
       expect(Object.keys(env).sort()).toEqual(expect.arrayContaining(keys.sort()));
     });
 
-    it('sets every variable of lib/config.ts, and only those, to values it accepts', () => {
-      expect(Object.keys(env).sort()).toEqual([...CONFIG_KEYS].sort());
+    it('sets every variable of lib/config.ts and the telemetry ones, and only those, to values they accept', () => {
+      expect(Object.keys(env).sort()).toEqual([...CONFIG_KEYS, ...TELEMETRY_KEYS].sort());
       expect(() => loadConfig(env)).not.toThrow();
+    });
+
+    it('exports its traces to the zipkin service unless OTLP is configured', () => {
+      expect(chooseExporter(env)).toEqual({ kind: 'zipkin', url: 'http://zipkin:9411/api/v2/spans' });
+      expect(
+        chooseExporter(environment(svc, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })),
+      ).toEqual({
+        kind: 'otlp',
+        endpoint: 'http://collector:4318',
+      });
+      expect(dependsOn(svc)).toMatchObject({ zipkin: 'service_healthy' });
     });
 
     it('keeps the defaults of lib/config.ts for what the local stack does not set', () => {
@@ -257,14 +280,14 @@ describe('docker-compose.yml', () => {
       expect(new URL(loadConfig(env).ORDERS_DATABASE_URL).password).toBe('trackops');
     });
 
-    it('builds from the Dockerfile and runs its TypeScript entry point with tsx, node flags as the stack', () => {
-      expectBuildsFromDockerfile(svc);
+    it("runs the image's compiled entry point with the OTel preload, node flags as the stack", () => {
+      expectBuildsFromDockerfile(svc, 'runtime');
       expect(argv(svc.command)).toEqual([
         'node',
         ...APP_NODE_FLAGS[name],
-        '--import',
-        'tsx',
-        `${name}/main.ts`,
+        '--require',
+        `./${COMPILED_PRELOAD}`,
+        COMPILED_ENTRIES[name],
       ]);
     });
 
@@ -299,7 +322,9 @@ describe('docker-compose.yml', () => {
 
   it('applies both contexts’ Prisma migrations in a one-shot that must succeed first', () => {
     const migrate = service(compose, 'migrate');
-    expectBuildsFromDockerfile(migrate);
+    // The build stage: the runtime one has no schema, migration or Prisma config.
+    expectBuildsFromDockerfile(migrate, 'build');
+    expect(migrate.image).not.toBe(service(compose, 'api').image);
     const script = argv(migrate.command).join(' ');
     for (const context of ['orders', 'inventory']) {
       expect(script).toContain(`prisma migrate deploy --config prisma/${context}/prisma.config.ts`);
@@ -504,6 +529,13 @@ describe('docker-compose.yml', () => {
     });
   });
 
+  it("runs the local stack's Zipkin version with in-memory storage, as the trace backend", () => {
+    const zipkin = service(compose, 'zipkin');
+    expect(zipkin.image).toBe(`openzipkin/zipkin:${ZIPKIN_VERSION}`);
+    expect(environment(zipkin)).toMatchObject({ STORAGE_TYPE: 'mem', SELF_TRACING_ENABLED: 'false' });
+    expect(publishedPorts(zipkin).map((p) => p.target)).toEqual([9411]);
+  });
+
   describe('temporal', () => {
     let svc: ComposeService;
     beforeAll(() => {
@@ -550,8 +582,16 @@ function dockerListener(compose: ComposeFile): string {
   return docker.slice('DOCKER://'.length);
 }
 
-function expectBuildsFromDockerfile(svc: ComposeService): void {
+/** The stages `FROM <image> AS <name>` of the Dockerfile. */
+function dockerfileStages(): string[] {
+  const text = fs.readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+  return [...text.matchAll(/^FROM\s+\S+\s+AS\s+(\S+)\s*$/gim)].map((match) => match[1]!);
+}
+
+function expectBuildsFromDockerfile(svc: ComposeService, target: string): void {
   const build = typeof svc.build === 'string' ? { context: svc.build } : svc.build;
+  expect(build?.target).toBe(target);
+  expect(dockerfileStages()).toContain(target);
   expect(build).toBeDefined();
   const context = path.resolve(repoRoot, build?.context ?? '.');
   expect(context).toBe(repoRoot);

@@ -210,6 +210,9 @@ describe('helm chart deploy/helm/trackops', () => {
     const job = find(manifests, 'Job', 'shop-trackops-migrations');
     const c = container(job);
     expect(c.command).toEqual(composeService('migrate').command);
+    // The Dockerfile's build stage, as compose builds it: the app image has no migrations.
+    expect(c.image).toBe('trackops-migrate:0.1.0');
+    expect(c.image).not.toBe(container(find(manifests, 'Deployment', 'shop-trackops-api')).image);
     expect(Object.keys(environmentOf(manifests, c)).sort()).toEqual([...CONFIG_KEYS].sort());
     expect(job.metadata.annotations?.['helm.sh/hook']).toBe('post-install,pre-upgrade');
   });

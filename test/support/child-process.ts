@@ -49,6 +49,10 @@ export interface NodeProcessOptions {
   /** Set after the stack's connection settings and the metrics port. */
   env: Record<string, string>;
   readyTimeoutMs: number;
+  /** Node's arguments instead of the preload and the TypeScript entry (e.g. a compiled build's). */
+  nodeArgs?: string[];
+  /** The working directory, the repo root unless set. */
+  cwd?: string;
 }
 
 /** Starts the process and waits until its /health answers 200. */
@@ -57,8 +61,9 @@ export async function startNodeProcess(options: NodeProcessOptions): Promise<Nod
   const logFile = path.join(os.tmpdir(), `trackops-${options.label}-${process.pid}-${metricsPort}.log`);
   const log = fs.openSync(logFile, 'w');
   // Started as the stack starts them, OTel preload included (lib/telemetry/preload-flags.ts).
-  const child = spawn(process.execPath, [...APP_PRELOAD_FLAGS, path.join(repoRoot, options.entry)], {
-    cwd: repoRoot,
+  const nodeArgs = options.nodeArgs ?? [...APP_PRELOAD_FLAGS, path.join(repoRoot, options.entry)];
+  const child = spawn(process.execPath, nodeArgs, {
+    cwd: options.cwd ?? repoRoot,
     detached: true,
     stdio: ['ignore', log, log],
     env: {

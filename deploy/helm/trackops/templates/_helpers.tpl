@@ -18,6 +18,10 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{ .Values.image.repository }}:{{ .Values.image.tag }}
 {{- end -}}
 
+{{- define "trackops.migrationsImage" -}}
+{{ .Values.migrations.image.repository }}:{{ .Values.migrations.image.tag | default .Values.image.tag }}
+{{- end -}}
+
 {{/*
 The three app processes. Commands are docker-compose.yml's; the grace periods exceed each process's
 own shutdown deadline (SHUTDOWN_GRACE_MS in its main.ts, plus the API's preStop pause), so a SIGTERM
@@ -26,20 +30,20 @@ drains requests. test/deploy/helm.test.ts checks both against the sources.
 */}}
 {{- define "trackops.processes" -}}
 worker:
-  command: [node, --import, tsx, worker/main.ts]
+  command: [node, --require, ./dist/lib/telemetry/preload.cjs, dist/worker/main.js]
   portName: metrics
   portKey: WORKER_METRICS_PORT
   terminationGracePeriodSeconds: 40
   preStopSleepSeconds: 0
 api:
-  command: [node, --import, tsx, api/main.ts]
+  command: [node, --require, ./dist/lib/telemetry/preload.cjs, dist/api/main.js]
   portName: http
   portKey: API_PORT
   terminationGracePeriodSeconds: 30
   # Endpoints drop a terminating pod asynchronously: keep serving while they catch up.
   preStopSleepSeconds: 5
 consumers:
-  command: [node, --max-semi-space-size=32, --import, tsx, consumers/main.ts]
+  command: [node, --max-semi-space-size=32, --require, ./dist/lib/telemetry/preload.cjs, dist/consumers/main.js]
   portName: metrics
   portKey: CONSUMERS_METRICS_PORT
   terminationGracePeriodSeconds: 40
