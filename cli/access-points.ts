@@ -1,11 +1,18 @@
 import type { StackContext } from '../deploy/stack/component';
+import { readScale } from '../deploy/stack/scale';
 
 export function printAccessPoints(ctx: StackContext): void {
   const p = ctx.ports;
+  const apiInstances = readScale(ctx).api;
   const lines = [
     '',
     'TrackOps is up. Where to look:',
     `  REST API            http://127.0.0.1:${p.API_PORT}/api/orders   (health: /health/ready, metrics: /metrics)`,
+    ...(apiInstances > 1
+      ? [
+          `  API instances       ports ${p.API_PORT}-${p.API_PORT + apiInstances - 1} (any one serves any order and stream)`,
+        ]
+      : []),
     `  Temporal Web UI     http://127.0.0.1:${p.TEMPORAL_UI_PORT}/namespaces/default/workflows`,
     `  Traces (Zipkin)     http://127.0.0.1:${p.ZIPKIN_PORT}/zipkin/   (bin/trackops trace <orderId>)`,
     `  Kafka Connect       http://127.0.0.1:${p.CONNECT_PORT}/connectors?expand=status`,

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { ComponentName } from '../deploy/stack/component';
 import { createStackContext } from '../deploy/stack/context';
 import { STACK_COMPONENTS } from '../deploy/stack/components';
+import { parseScale, SCALABLE, writeScale } from '../deploy/stack/scale';
 import { componentLog, StackError, stackDown, stackReset, stackStatus, stackUp } from '../deploy/stack/stack';
 import { printAccessPoints } from './access-points';
 import { placeDemoOrder } from './demo-order';
@@ -38,10 +39,18 @@ export function registerStackCommands(program: Command): void {
     .command('up [components...]')
     .description('install what is missing, start everything (or the named components and their dependencies)')
     .option('--no-demo', 'do not place the demo order after a full start')
-    .action(async (names: string[], options: { demo: boolean }) => {
+    .option(
+      '--scale <spec>',
+      'instances of the app processes, e.g. worker=2,consumers=2,api=2 (kept until the stack is stopped)',
+    )
+    .action(async (names: string[], options: { demo: boolean; scale?: string }) => {
       const ctx = createStackContext();
       const started = Date.now();
       try {
+        if (options.scale !== undefined) {
+          const scale = writeScale(ctx, parseScale(options.scale));
+          process.stderr.write(`scale: ${SCALABLE.map((name) => `${name}=${scale[name]}`).join(' ')}\n`);
+        }
         await stackUp(ctx, parseComponents(names));
       } catch (error) {
         reportStackFailure(error);
@@ -82,12 +91,17 @@ export function registerStackCommands(program: Command): void {
       if (options.json) {
         process.stdout.write(`${JSON.stringify(statuses, null, 2)}\n`);
       } else {
-        process.stdout.write(`${'COMPONENT'.padEnd(11)}${'PORT'.padEnd(7)}${'PID'.padEnd(9)}HEALTH\n`);
-        for (const s of statuses) {
-          const health = s.healthy ? 'healthy' : s.pid ? 'unhealthy' : 'stopped';
+        process.stdout.write(`${'COMPONENT'.padEnd(13)}${'PORT'.padEnd(7)}${'PID'.padEnd(9)}HEALTH\n`);
+        const line = (name: string, port: number, pid: number | undefined, healthy: boolean) => {
+          const health = healthy ? 'healthy' : pid ? 'unhealthy' : 'stopped';
           process.stdout.write(
-            `${s.name.padEnd(11)}${String(s.port).padEnd(7)}${String(s.pid ?? '-').padEnd(9)}${health}\n`,
+            `${name.padEnd(13)}${String(port).padEnd(7)}${String(pid ?? '-').padEnd(9)}${health}\n`,
           );
+        };
+        for (const s of statuses) {
+          if (!s.instances) line(s.name, s.port, s.pid, s.healthy);
+          for (const instance of s.instances ?? [])
+            line(instance.name, instance.port, instance.pid, instance.healthy);
         }
       }
       if (statuses.some((s) => !s.healthy)) process.exitCode = 1;

@@ -18,6 +18,16 @@ export interface ComponentStatus {
   pid?: number;
   healthy: boolean;
   detail?: string;
+  /** A scaled-out app process's instances (`stack up --scale`), the first one included. */
+  instances?: InstanceStatus[];
+}
+
+export interface InstanceStatus {
+  /** `api`, `api-2`, ... */
+  name: string;
+  port: number;
+  pid?: number;
+  healthy: boolean;
 }
 
 /**
@@ -41,4 +51,9 @@ export interface Component {
   stop(ctx: StackContext): Promise<void>;
   /** Directories holding this component's data, removed by `stack reset`. */
   dataDirs(ctx: StackContext): string[];
+  /**
+   * A component of several processes (`stack up --scale`): `start` launches only the missing ones,
+   * so `up` calls it whenever the component is not healthy, even while some instance runs.
+   */
+  instances?(ctx: StackContext): Promise<InstanceStatus[]>;
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Component, ComponentName, ComponentStatus, StackContext } from './component';
 import { tailFile, waitFor } from './processes';
 import { STACK_COMPONENTS } from './components';
+import { clearScale } from './scale';
 
 export class StackError extends Error {
   constructor(
@@ -62,7 +63,7 @@ export async function stackUp(ctx: StackContext, names?: readonly ComponentName[
         if (await component.isHealthy(ctx)) {
           ctx.progress(component.name, 'already healthy');
         } else {
-          if (component.pid(ctx) === undefined) {
+          if (component.pid(ctx) === undefined || component.instances) {
             ctx.progress(component.name, 'starting');
             await component.start(ctx);
           } else {
@@ -111,16 +112,22 @@ export async function stackDown(ctx: StackContext, names?: readonly ComponentNam
     return run;
   };
   await Promise.all(components.map(stop));
+  // A stopped stack starts again at one instance of each app process.
+  if (!names || names.length === 0) clearScale(ctx);
 }
 
 export async function stackStatus(ctx: StackContext): Promise<ComponentStatus[]> {
   return Promise.all(
-    STACK_COMPONENTS.map(async (component) => ({
-      name: component.name,
-      port: component.port(ctx),
-      pid: component.pid(ctx),
-      healthy: await component.isHealthy(ctx).catch(() => false),
-    })),
+    STACK_COMPONENTS.map(async (component) => {
+      const instances = await component.instances?.(ctx);
+      return {
+        name: component.name,
+        port: component.port(ctx),
+        pid: component.pid(ctx),
+        healthy: await component.isHealthy(ctx).catch(() => false),
+        ...(instances && instances.length > 1 ? { instances } : {}),
+      };
+    }),
   );
 }
 

@@ -1,17 +1,17 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Component, ComponentName, StackContext } from '../component';
 import { launchDetached, livePid, stopProcess } from '../processes';
 import { repoRoot } from '../paths';
 import { LOOPBACK } from '../ports';
+import { instanceHealthPort, instancePorts, MAX_INSTANCES, readScale, type ScalableName } from '../scale';
 import { APP_PRELOAD_FLAGS } from '../../../lib/telemetry/preload-flags';
 
 interface AppProcessSpec {
-  name: ComponentName;
+  name: ScalableName;
   /** TypeScript entry point, relative to the repository root. */
   entry: string;
   dependsOn: ComponentName[];
-  /** The port whose GET /health answers for this process. */
-  healthPort: (ctx: StackContext) => number;
   /** Flags for node itself (V8 tuning), before the entry point. */
   nodeFlags?: string[];
   /** Runs once its dependencies are up and before the process starts (e.g. seeding demo data). */
@@ -47,46 +47,95 @@ export function appEnvironment(ctx: StackContext): NodeJS.ProcessEnv {
   };
 }
 
-/** One of TrackOps' own Node processes (API, worker, consumers), run from its TypeScript source. */
+/** Instance `index` (0-based) of an app process: `api`, then `api-2`, `api-3`, ... */
+const instanceName = (name: ScalableName, index: number) => (index === 0 ? name : `${name}-${index + 1}`);
+
+/**
+ * One of TrackOps' own Node processes (API, worker, consumers), run from its TypeScript source, as
+ * many instances as `stack up --scale` asked for (deploy/stack/scale.ts), each on its own ports.
+ */
 export function appProcess(spec: AppProcessSpec): Component {
-  const pidFile = (ctx: StackContext) => path.join(ctx.paths.run, `${spec.name}.pid`);
+  const pidFile = (ctx: StackContext, index: number) =>
+    path.join(ctx.paths.run, `${instanceName(spec.name, index)}.pid`);
+  const logFile = (ctx: StackContext, index: number) =>
+    path.join(ctx.paths.logs, `${instanceName(spec.name, index)}.log`);
+  const wanted = (ctx: StackContext) => readScale(ctx)[spec.name];
+  /** Every instance with a pid file, wanted or left over from a larger scale. */
+  const startedIndexes = (ctx: StackContext) => {
+    const indexes: number[] = [];
+    for (let index = 0; index < MAX_INSTANCES; index += 1) {
+      if (fs.existsSync(pidFile(ctx, index))) indexes.push(index);
+    }
+    return indexes;
+  };
+  const instanceHealthy = async (ctx: StackContext, index: number) => {
+    try {
+      const response = await fetch(`http://${LOOPBACK}:${instanceHealthPort(ctx, spec.name, index)}/health`, {
+        signal: AbortSignal.timeout(1500),
+      });
+      return response.ok;
+    } catch {
+      return false;
+    }
+  };
+  const range = (count: number) => Array.from({ length: count }, (_, index) => index);
+
   return {
     name: spec.name,
     dependsOn: spec.dependsOn,
     startTimeoutMs: 90_000,
-    port: spec.healthPort,
-    logFile: (ctx) => path.join(ctx.paths.logs, `${spec.name}.log`),
-    pid: (ctx) => livePid(pidFile(ctx)),
+    port: (ctx) => instanceHealthPort(ctx, spec.name, 0),
+    logFile: (ctx) => logFile(ctx, 0),
+    /** The first live instance's pid: what `down`, the status line and the fault tests act on. */
+    pid: (ctx) => {
+      for (const index of startedIndexes(ctx)) {
+        const pid = livePid(pidFile(ctx, index));
+        if (pid !== undefined) return pid;
+      }
+      return undefined;
+    },
     dataDirs: () => [],
     async install() {
       // Node dependencies are installed by bin/trackops before any command runs.
     },
     async isHealthy(ctx) {
-      try {
-        const response = await fetch(`http://${LOOPBACK}:${spec.healthPort(ctx)}/health`, {
-          signal: AbortSignal.timeout(1500),
-        });
-        return response.ok;
-      } catch {
-        return false;
-      }
+      const healthy = await Promise.all(range(wanted(ctx)).map((index) => instanceHealthy(ctx, index)));
+      return healthy.every(Boolean);
+    },
+    async instances(ctx) {
+      return Promise.all(
+        range(wanted(ctx)).map(async (index) => ({
+          name: instanceName(spec.name, index),
+          port: instanceHealthPort(ctx, spec.name, index),
+          pid: livePid(pidFile(ctx, index)),
+          healthy: await instanceHealthy(ctx, index),
+        })),
+      );
     },
     async start(ctx) {
       await spec.beforeStart?.(ctx);
-      launchDetached({
-        command: process.execPath,
-        args: [...(spec.nodeFlags ?? []), ...APP_PRELOAD_FLAGS, path.join(repoRoot, spec.entry)],
-        cwd: repoRoot,
-        env: appEnvironment(ctx),
-        logFile: this.logFile(ctx),
-        pidFile: pidFile(ctx),
-      });
+      for (const index of range(wanted(ctx))) {
+        if (livePid(pidFile(ctx, index)) !== undefined) continue;
+        launchDetached({
+          command: process.execPath,
+          args: [...(spec.nodeFlags ?? []), ...APP_PRELOAD_FLAGS, path.join(repoRoot, spec.entry)],
+          cwd: repoRoot,
+          env: { ...appEnvironment(ctx), ...instancePorts(ctx, spec.name, index) },
+          logFile: logFile(ctx, index),
+          pidFile: pidFile(ctx, index),
+        });
+      }
     },
-    async configure() {
-      // App processes configure themselves from the environment at start-up.
+    async configure(ctx) {
+      // App processes configure themselves from the environment at start-up; what is left to do
+      // is stopping the instances a smaller --scale no longer wants.
+      const surplus = startedIndexes(ctx).filter((index) => index >= wanted(ctx));
+      await Promise.all(surplus.map((index) => stopProcess(pidFile(ctx, index), 30_000)));
+      if (surplus.length > 0)
+        ctx.progress(spec.name, `stopped ${surplus.length} instance(s) beyond the scale`);
     },
     async stop(ctx) {
-      await stopProcess(pidFile(ctx), 30_000);
+      await Promise.all(startedIndexes(ctx).map((index) => stopProcess(pidFile(ctx, index), 30_000)));
     },
   };
 }

@@ -22,7 +22,6 @@ export const workerComponent = appProcess({
   entry: 'worker/main.ts',
   nodeFlags: APP_NODE_FLAGS.worker,
   dependsOn: ['postgres', 'redis', 'temporal'],
-  healthPort: (ctx) => ctx.ports.WORKER_METRICS_PORT,
 });
 
 export const apiComponent = appProcess({
@@ -30,7 +29,6 @@ export const apiComponent = appProcess({
   entry: 'api/main.ts',
   nodeFlags: APP_NODE_FLAGS.api,
   dependsOn: ['postgres', 'redis', 'temporal', 'kafka', 'connect', 'worker'],
-  healthPort: (ctx) => ctx.ports.API_PORT,
   beforeStart: async (ctx) => {
     const created = await seedDemoInventory(appEnvironment(ctx).INVENTORY_DATABASE_URL!);
     if (created.length > 0) ctx.progress('api', `seeded demo inventory: ${created.join(', ')}`);
@@ -42,7 +40,6 @@ export const consumersComponent = appProcess({
   entry: 'consumers/main.ts',
   nodeFlags: APP_NODE_FLAGS.consumers,
   dependsOn: ['postgres', 'redis', 'kafka', 'connect', 'temporal'],
-  healthPort: (ctx) => ctx.ports.CONSUMERS_METRICS_PORT,
 });
 
 /** Every component of the local stack, dependencies before dependents. */
