@@ -11,6 +11,7 @@ import type { OrdersDb } from '../domain/orders/db';
 import { OrderNotFoundError, recordOrderStatus, recordShipmentSlaBreach } from '../domain/orders/order-store';
 import { IdempotencyKeyTakenError, writeOrder } from '../domain/orders/place-order';
 import { recordPayment } from '../domain/orders/payment-store';
+import { PAYMENT_PROVIDER_BUDGET_MS } from '../workflows/activity-options';
 import { FailureType } from '../workflows/contract';
 import { PaymentDeclinedError, PaymentProviderTimeoutError, type PaymentGateway } from './payments/gateway';
 import type { OrderActivities } from './types';
@@ -44,6 +45,33 @@ function asBusinessFailure(error: unknown): never {
   }
   if (error instanceof PaymentProviderTimeoutError) {
     throw ApplicationFailure.retryable(error.message, FailureType.PaymentProviderTimeout);
+  }
+  throw error;
+}
+
+/** The activity's context, or none when a step is called outside Temporal (unit tests). */
+function activityInfo() {
+  try {
+    return Context.current().info;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A provider failure (not a decline) once authorisation has waited PAYMENT_PROVIDER_BUDGET_MS for
+ * the provider since its first attempt: the step ends (PAYMENT_TIMEOUT). Before that, and for any
+ * failure to record the answer in our database, Temporal retries.
+ */
+function giveUpOnProviderPastItsBudget(error: unknown): never {
+  const info = activityInfo();
+  const waitedMs = info ? Date.now() - info.scheduledTimestampMs : 0;
+  if (!(error instanceof PaymentDeclinedError) && waitedMs >= PAYMENT_PROVIDER_BUDGET_MS) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw ApplicationFailure.nonRetryable(
+      `payment provider unavailable for ${Math.round(waitedMs / 1000)} s (attempt ${info?.attempt}): ${message}`,
+      FailureType.PaymentProviderUnavailable,
+    );
   }
   throw error;
 }
@@ -84,13 +112,9 @@ export function createActivities({ ordersDb, inventoryDb, payments }: ActivityDe
 
     async authorizePayment({ orderId, amount, currency, idempotencyKey, paymentMethod, traceparent }) {
       try {
-        const payment = await payments.authorize({
-          idempotencyKey,
-          amount,
-          currency,
-          reference: orderId,
-          paymentMethod,
-        });
+        const payment = await payments
+          .authorize({ idempotencyKey, amount, currency, reference: orderId, paymentMethod })
+          .catch(giveUpOnProviderPastItsBudget);
         // A repeated authorize gets the provider's current state, which may already be past it.
         await recordPayment(ordersDb, {
           orderId,

@@ -9,6 +9,7 @@ import { FailureType } from './contract';
 export const nonRetryableErrorTypes = [
   FailureType.InsufficientStock,
   FailureType.PaymentDeclined,
+  FailureType.PaymentProviderUnavailable,
   FailureType.OrderNotFound,
   FailureType.IdempotencyKeyTaken,
 ];
@@ -39,3 +40,11 @@ export const DATABASE_STEP_OPTIONS = {
     nonRetryableErrorTypes,
   },
 } satisfies ActivityOptions;
+
+/**
+ * How long authorisation keeps retrying a provider that fails (errors, timeouts, an open circuit),
+ * counted from the step's first attempt; then the activity gives up (PaymentProviderUnavailable)
+ * and the order is cancelled with PAYMENT_TIMEOUT. The step's own budget is a database step's
+ * five minutes, so an outage of our database while the authorisation is recorded never cancels.
+ */
+export const PAYMENT_PROVIDER_BUDGET_MS = 45_000;

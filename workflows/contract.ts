@@ -41,6 +41,8 @@ export const FailureType = {
   InsufficientStock: 'InsufficientStock',
   PaymentDeclined: 'PaymentDeclined',
   PaymentProviderTimeout: 'PaymentProviderTimeout',
+  /** The provider kept failing for longer than authorisation waits for it (PAYMENT_PROVIDER_BUDGET_MS). */
+  PaymentProviderUnavailable: 'PaymentProviderUnavailable',
   OrderNotFound: 'OrderNotFound',
   /** The Idempotency-Key already belongs to another order id (written before v3). */
   IdempotencyKeyTaken: 'IdempotencyKeyTaken',

@@ -81,7 +81,9 @@ const failureType = (error: unknown): string | undefined => {
 };
 
 const timedOut = (error: unknown): boolean =>
-  causeOf(error) instanceof TimeoutFailure || failureType(error) === FailureType.PaymentProviderTimeout;
+  causeOf(error) instanceof TimeoutFailure ||
+  failureType(error) === FailureType.PaymentProviderTimeout ||
+  failureType(error) === FailureType.PaymentProviderUnavailable;
 
 /** The order this saga was started for was carried by an earlier run: this one ends at once. */
 class OrderAlreadyCarried extends Error {

@@ -1,4 +1,5 @@
 /** Shared by the activity tests: a quiet MockActivityEnvironment, failure capture, Redis cleanup. */
+import type { Info } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
@@ -6,12 +7,20 @@ import type Redis from 'ioredis';
 
 /**
  * Runs activities in a MockActivityEnvironment whose SDK logger keeps "activity failed" warnings
- * out of the test output, typed by the activity (MockActivityEnvironment.run cannot infer R).
+ * out of the test output, typed by the activity (MockActivityEnvironment.run cannot infer R). Each
+ * call is a first attempt scheduled just now (the mock's default says 1970), unless `info` says
+ * otherwise, e.g. `{ scheduledTimestampMs: Date.now() - 60_000 }` for a step retried for a minute.
  */
-export function quietActivityRunner() {
-  const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR') });
-  return <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-    env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
+export function quietActivityRunner(info: () => Partial<Info> = () => ({})) {
+  const logger = new DefaultLogger('ERROR');
+  return <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> => {
+    const now = Date.now();
+    const env = new MockActivityEnvironment(
+      { scheduledTimestampMs: now, currentAttemptScheduledTimestampMs: now, ...info() },
+      { logger },
+    );
+    return env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
+  };
 }
 
 /** The error a promise rejects with; fails the test if it resolves. */

@@ -20,6 +20,7 @@ import { SimulatedPaymentProvider, TEST_PAYMENT_METHODS } from '../../activities
 import type { AuthorizePaymentInput, OrderActivities, PaymentRef } from '../../activities/types';
 import { EventType } from '../../domain/events';
 import type { Order } from '../../domain/orders/db';
+import { PAYMENT_PROVIDER_BUDGET_MS } from '../../workflows/activity-options';
 import { FailureType } from '../../workflows/contract';
 import {
   closeTestDbs,
@@ -199,6 +200,32 @@ describe('authorizePayment', () => {
     expect(failure.type).toBe(FailureType.PaymentProviderTimeout);
     expect(failure.nonRetryable).toBe(false);
     expect(await paymentRows(order.id)).toEqual([]);
+    await sleep(HANG_MS); // the abandoned provider call ends on its own
+  });
+
+  it('a provider still failing 45 s after the first attempt ends the step: PaymentProviderUnavailable', async () => {
+    const { order, input } = await newOrder(TEST_PAYMENT_METHODS.timeout);
+    const retriedForAMinute = quietActivityRunner(() => ({
+      scheduledTimestampMs: Date.now() - (PAYMENT_PROVIDER_BUDGET_MS + 1000),
+      attempt: 9,
+    }));
+
+    const failure = await applicationFailureOf(
+      retriedForAMinute(impatient.authorizePayment.bind(impatient), input),
+    );
+
+    expect(failure.type).toBe(FailureType.PaymentProviderUnavailable);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toMatch(
+      /^payment provider unavailable for 46 s \(attempt 9\): payment provider did not answer/,
+    );
+    expect(await paymentRows(order.id)).toEqual([]);
+    // A decline past the budget is still a decline, recorded as such.
+    const declined = await newOrder(TEST_PAYMENT_METHODS.declined);
+    const refusal = await applicationFailureOf(
+      retriedForAMinute(activities.authorizePayment.bind(activities), declined.input),
+    );
+    expect(refusal.type).toBe(FailureType.PaymentDeclined);
     await sleep(HANG_MS); // the abandoned provider call ends on its own
   });
 

@@ -148,7 +148,8 @@ describe('order saga: payment provider timeouts', () => {
   });
 
   // Regression: PaymentProviderTimeout used to be listed in nonRetryableErrorTypes, so one timeout ended the step.
-  it('retries a timing-out provider per the payment policy (4 attempts, same key) before giving up', async () => {
+  // Then four attempts (about 7 s) ended it, so a provider blip of a few seconds cancelled orders.
+  it('retries a timing-out provider with the same key for the whole step budget before giving up', async () => {
     const fake = new FakeOrderSystem(defaultStock()).on('authorizePayment', () => {
       throw providerTimeout();
     });
@@ -157,8 +158,27 @@ describe('order saga: payment provider timeouts', () => {
     await withSaga(context(), fake, input, async (handle) => {
       await expect(handle.result()).resolves.toMatchObject({ cancellationReason: 'PAYMENT_TIMEOUT' });
       const attempts = fake.inputsOf('authorizePayment');
-      expect(attempts).toHaveLength(4); // payments proxy: maximumAttempts 4 (backoff 1s, 2s, 4s < 45s)
+      // No attempt cap: backoff 1, 2, 4, 8, then every 10 s until scheduleToClose (5 min).
+      expect(attempts.length).toBeGreaterThan(20);
       expect(new Set(attempts.map((a) => a.idempotencyKey)).size).toBe(1);
+    });
+  });
+
+  it('cancels with PAYMENT_TIMEOUT at once when the activity says the provider is past its budget', async () => {
+    const stock = defaultStock();
+    const fake = new FakeOrderSystem(stock).on('authorizePayment', () => {
+      throw ApplicationFailure.nonRetryable(
+        'payment provider unavailable for 46 s',
+        FailureType.PaymentProviderUnavailable,
+      );
+    });
+    const input = sagaInput();
+
+    await withSaga(context(), fake, input, async (handle) => {
+      await expect(handle.result()).resolves.toEqual(cancelledResult(input.orderId, 'PAYMENT_TIMEOUT'));
+      expect(fake.callCount('authorizePayment')).toBe(1);
+      expect(fake.callCount('capturePayment')).toBe(0);
+      expectNothingHeld(fake, input.orderId, stock);
     });
   });
 
