@@ -56,6 +56,24 @@ export const priceSchema = z
       return z.NEVER;
     }
     return fraction ? `${whole}.${fraction}` : whole;
+  })
+  // What the checks above accept, said in JSON Schema for the document (it cannot see a transform).
+  .meta({
+    description: 'Greater than 0, at most 2 decimal places, less than 1e10.',
+    anyOf: [
+      {
+        type: 'number',
+        exclusiveMinimum: 0,
+        exclusiveMaximum: 10 ** MAX_PRICE_INTEGER_DIGITS,
+        multipleOf: 0.01,
+      },
+      {
+        type: 'string',
+        pattern: `^\\d{1,${MAX_PRICE_INTEGER_DIGITS}}(\\.\\d{1,2})?$`,
+        not: { pattern: '^[0.]*$' },
+        examples: ['19.99'],
+      },
+    ],
   });
 
 const levelsInOrder = (value: { minStockLevel?: number; maxStockLevel?: number }) =>

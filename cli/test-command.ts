@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { ensureChromium } from '../deploy/stack/chromium';
 import { ensureHelm } from '../deploy/stack/helm';
+import { ensureSchemathesis } from '../deploy/stack/schemathesis';
 import { createStackContext } from '../deploy/stack/context';
 import { checkMigrationDrift } from '../deploy/stack/migrations';
 import { repoRoot } from '../deploy/stack/paths';
@@ -96,6 +97,13 @@ export function registerTestCommand(program: Command): void {
       } catch (error) {
         process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
         failures.push('helm install');
+      }
+      // test/contract/fuzz.test.ts runs schemathesis (PyPI, pinned) from a venv under the stack's tools.
+      try {
+        await ensureSchemathesis((message) => process.stderr.write(`${message}\n`), env);
+      } catch (error) {
+        process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+        failures.push('schemathesis install');
       }
       const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'trackops-jest-'));
       const runJest = async (label: string, config: string) => {

@@ -12,16 +12,17 @@ import { ORDER_SORT_FIELDS } from '../routes/orders';
 import { bearer, errors, json, jsonBody, pageOf } from './common';
 import {
   cancellationSchema,
-  createdOrderSchema,
   orderItemSchema,
   orderSchema,
   sagaStateSchema,
+  trackedOrderSchema,
 } from './order-responses';
 
 const TAG = 'orders';
 const orderPath = z.object({ id: orderIdSchema });
 const readers = bearer('customer', 'operator');
 const order = orderSchema.meta({ id: 'Order' });
+const trackedOrder = trackedOrderSchema.meta({ id: 'TrackedOrder' });
 const saga = sagaStateSchema.meta({ id: 'SagaState' });
 
 export function registerOrderPaths(registry: OpenAPIRegistry): void {
@@ -48,10 +49,7 @@ export function registerOrderPaths(registry: OpenAPIRegistry): void {
     },
     responses: {
       201: {
-        ...json(
-          'The order, stored, with its tracking token; also the answer to a retry.',
-          createdOrderSchema,
-        ),
+        ...json('The order, stored, with its tracking token; also the answer to a retry.', trackedOrder),
         headers: {
           Location: { description: 'The order', schema: { type: 'string' } },
           'Idempotent-Replayed': {
@@ -89,7 +87,13 @@ export function registerOrderPaths(registry: OpenAPIRegistry): void {
     summary: 'One order with its items',
     security: readers,
     request: { params: orderPath },
-    responses: { 200: json('The order.', order), ...errors([400, 401, 403, 404, 503]) },
+    responses: {
+      200: json(
+        'The order, with its tracking token (its customer may always fetch the link again).',
+        trackedOrder,
+      ),
+      ...errors([400, 401, 403, 404, 503]),
+    },
   });
 
   registry.registerPath({

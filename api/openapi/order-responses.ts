@@ -47,7 +47,8 @@ export const orderSchema = z.strictObject({
   items: z.array(orderItemSchema).optional(),
 }) satisfies z.ZodType<Omit<OrderView, 'items'> & { items?: OrderItemView[] }>;
 
-export const createdOrderSchema = orderSchema.extend({
+/** The answer of POST /api/orders and GET /api/orders/{id}: the order and its tracking token. */
+export const trackedOrderSchema = orderSchema.extend({
   trackingToken: z
     .string()
     .describe('Opens `/track/{orderId}` and the order stream without an account: keep it with the order.'),

