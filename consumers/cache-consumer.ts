@@ -2,6 +2,7 @@ import { loadInventoryItemEntries, loadOrderEntries } from '../cache/entries';
 import { inventoryItemKey, ORDERS_GENERATION_KEY, orderKey } from '../cache/keys';
 import type { CacheEntry, VersionedCache } from '../cache/versioned-cache';
 import type { InventoryDb } from '../domain/inventory/db';
+import { inBusinessSpan } from '../lib/telemetry/business-span';
 import type { OrdersDb } from '../domain/orders/db';
 import { parseChangeEvent, type ChangeEvent } from './runtime/change-event';
 import type { ConsumerDefinition, IncomingMessage } from './runtime/consumer-runner';
@@ -28,6 +29,9 @@ interface InventoryItemRow {
   product_id: string;
   version: number;
 }
+
+/** A batch's span names at most this many cache keys (a whole fetch can hold thousands). */
+const MAX_KEYS_IN_SPAN = 20;
 
 /** Fence for a deleted row whose last version is unknown: nothing of it may be cached again. */
 const GONE = Number.MAX_SAFE_INTEGER;
@@ -162,23 +166,37 @@ export function createCacheConsumer(deps: CacheConsumerDeps): BatchConsumerDefin
 
     // 2. Per entry its fence, then its store; all issued at once, so one pipelined round trip in
     // which each entry's fence runs before its store.
-    await Promise.all(
-      work.flatMap((w) => {
-        const steps: Promise<unknown>[] = [];
-        if (w.fence !== undefined) {
-          const generationKey = w.kind === 'order' ? ORDERS_GENERATION_KEY : undefined;
-          steps.push(cache.invalidate(w.key, w.fence, { generationKey }));
-        }
-        if (!w.deleted) {
-          const entry: CacheEntry<unknown> | undefined =
-            w.kind === 'order' ? orders.get(w.id) : items.get(w.id);
-          if (entry) steps.push(cache.set(w.key, entry, { kind: 'warm' }));
-          // No row: deleted meanwhile, and its delete event fences the key (an order's items go
-          // with it, so for an items-only change the order is fenced here as well).
-          else if (w.fence === undefined) steps.push(cache.invalidate(w.key, GONE));
-        }
-        return steps;
-      }),
+    const loaded = (w: EntryWork) => !w.deleted && (w.kind === 'order' ? orders : items).has(w.id);
+    const warms = work.filter(loaded).length;
+    const fences = work.filter((w) => w.fence !== undefined || !(w.deleted || loaded(w))).length;
+    await inBusinessSpan(
+      'trackops-cache',
+      'cache invalidate and warm',
+      {
+        'trackops.cache.entries': work.length,
+        'trackops.cache.invalidations': fences,
+        'trackops.cache.warms': warms,
+        'trackops.cache.keys': work.slice(0, MAX_KEYS_IN_SPAN).map((w) => w.key),
+      },
+      () =>
+        Promise.all(
+          work.flatMap((w) => {
+            const steps: Promise<unknown>[] = [];
+            if (w.fence !== undefined) {
+              const generationKey = w.kind === 'order' ? ORDERS_GENERATION_KEY : undefined;
+              steps.push(cache.invalidate(w.key, w.fence, { generationKey }));
+            }
+            if (!w.deleted) {
+              const entry: CacheEntry<unknown> | undefined =
+                w.kind === 'order' ? orders.get(w.id) : items.get(w.id);
+              if (entry) steps.push(cache.set(w.key, entry, { kind: 'warm' }));
+              // No row: deleted meanwhile, and its delete event fences the key (an order's items go
+              // with it, so for an items-only change the order is fenced here as well).
+              else if (w.fence === undefined) steps.push(cache.invalidate(w.key, GONE));
+            }
+            return steps;
+          }),
+        ),
     );
   }
 

@@ -2,6 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../lib/config';
 import { assertProductionReady } from '../lib/production-checks';
 import { startHealthServer } from '../lib/health-server';
+import { pinoLogCreator } from '../lib/kafka-logging';
 import { createLogger } from '../lib/logger';
 import { createProcessRegistry } from '../lib/metrics/registry';
 import { consumerMetrics } from './consumer-metrics';
@@ -21,6 +22,7 @@ async function main() {
     clientId: 'trackops-consumers',
     brokers: config.KAFKA_BROKERS.split(','),
     logLevel: logLevel.WARN,
+    logCreator: pinoLogCreator(logger),
   });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();

@@ -15,6 +15,7 @@ import { createProcessRegistry } from '../lib/metrics/registry';
 import { temporalSdkMetricsReader, temporalSdkTelemetry } from '../lib/metrics/temporal-sdk-metrics';
 import { temporalLogger } from '../lib/temporal-logger';
 import { tracingWorkerInterceptors, tracingWorkflowSinks } from '../lib/telemetry/temporal-tracing';
+import { sagaStepSpans } from './saga-step-spans';
 import { ensureMaintenanceSchedules } from './maintenance-schedules';
 import { SagaMetrics } from './saga-metrics';
 
@@ -51,7 +52,7 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('../workflows'),
-    interceptors: withSagaMetrics(tracingWorkerInterceptors(), sagaMetrics),
+    interceptors: withSagaMetrics(tracingWorkerInterceptors([sagaStepSpans]), sagaMetrics),
     sinks: tracingWorkflowSinks(),
     activities: {
       ...createActivities({ ordersDb, inventoryDb, payments }),

@@ -1,14 +1,7 @@
-import {
-  context,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Link,
-  type Span,
-} from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, trace, type Link } from '@opentelemetry/api';
 import { headerText } from '../../messaging/kafka-headers';
 import { OUTBOX_HEADERS } from '../../messaging/outbox/outbox-wire';
+import { endWith } from '../../lib/telemetry/business-span';
 import { runInLogScope } from '../../lib/telemetry/log-context';
 import { contextFromTraceparent, isTraceparent } from '../../lib/telemetry/trace-context';
 import type { IncomingMessage } from './consumer-runner';
@@ -37,21 +30,6 @@ function messageAttributes(consumer: string, incoming: IncomingMessage) {
     ...(id ? { 'messaging.message.id': id } : {}),
     ...(eventType ? { 'trackops.event.type': eventType } : {}),
   };
-}
-
-async function endWith<T>(span: Span, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({
-      code: SpanStatusCode.ERROR,
-      message: error instanceof Error ? error.message : String(error),
-    });
-    throw error;
-  } finally {
-    span.end();
-  }
 }
 
 /**

@@ -37,9 +37,15 @@ const outboxTraceparent: ActivityInterceptorsFactory = () => ({
   inbound: new OutboxTraceparentInterceptor(),
 });
 
-/** The worker's interceptors: the workflow modules above, and a span around every activity. */
-export function tracingWorkerInterceptors(): WorkerInterceptors {
-  return { workflowModules: [...TRACING_WORKFLOW_MODULES], activity: [activitySpans, outboxTraceparent] };
+/**
+ * The worker's interceptors: the workflow modules above, and a span around every activity. `inside`
+ * run within that span (spans of the application's own), before the outbox traceparent is taken.
+ */
+export function tracingWorkerInterceptors(inside: ActivityInterceptorsFactory[] = []): WorkerInterceptors {
+  return {
+    workflowModules: [...TRACING_WORKFLOW_MODULES],
+    activity: [activitySpans, ...inside, outboxTraceparent],
+  };
 }
 
 function primitiveAttributes(attributes: Attributes): Attributes {

@@ -19,8 +19,10 @@ import {
   tracesOfOrder,
   traceById,
   renderTraceTree,
+  zipkinBaseUrl,
   type ZipkinSpan,
 } from '../../lib/telemetry/zipkin-traces';
+import { orderKey } from '../../cache/keys';
 import { authHeader, staffRoleFor } from '../support/auth';
 import { signalGroup, startNodeProcess, type NodeProcess } from '../support/child-process';
 import { closeTestDbs, createTestDbs, createTestItem, ordersOutbox, testRunId } from '../support/db';
@@ -75,7 +77,7 @@ beforeAll(async () => {
     createLogger('otel-test', 'warn'),
   );
   [worker, api] = await Promise.all([
-    startWorkerProcess({ taskQueue, label: 'otel-worker', env: fastExport }),
+    startWorkerProcess({ taskQueue, label: 'otel-worker', env: { ...fastExport, LOG_LEVEL: 'info' } }),
     startNodeProcess({
       entry: 'api/main.ts',
       label: 'otel-api',
@@ -133,9 +135,54 @@ async function placeOrder(requestId: string): Promise<string> {
 
 const serviceOf = (span: ZipkinSpan) => span.localEndpoint?.serviceName;
 
+/** What the API logs outside any request: its own start and stop. */
+const API_PROCESS_LINES = [
+  'api listening',
+  'tracking feed consuming the outbox topics',
+  'shutting down: draining requests',
+  'api stopped',
+];
+/** Probes are not traced (lib/telemetry/instrumentations.ts), so their lines carry only the request id. */
+const UNTRACED_PATHS = ['/health', '/health/live', '/health/ready', '/metrics'];
+
+function jsonLines(file: string): Record<string, unknown>[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The order the first test places, confirms and cancels; the later tests read its traces. */
+let tracedOrderId: string | undefined;
+
+/** Each span's chain of parents within its trace, nearest first. */
+function ancestorsIn(spans: readonly ZipkinSpan[]) {
+  const byId = new Map(spans.map((span) => [span.id, span]));
+  const ancestors = (span: ZipkinSpan): ZipkinSpan[] => {
+    const parent = span.parentId ? byId.get(span.parentId) : undefined;
+    return parent ? [parent, ...ancestors(parent)] : [];
+  };
+  return ancestors;
+}
+
+/** Zipkin's trace search, as the ops view's trace link and `trackops trace` use it. */
+async function searchTraces(query: Record<string, string>): Promise<ZipkinSpan[][]> {
+  const params = new URLSearchParams({
+    lookback: '600000',
+    endTs: String(Date.now()),
+    limit: '100',
+    ...query,
+  });
+  const response = await fetch(`${zipkinBaseUrl()}/api/v2/traces?${params.toString()}`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as ZipkinSpan[][];
+}
+
 test('an order is one trace: API, workflow, activities and consumer, each parented within it', async () => {
   const requestId = `otel-${uniqueSuffix()}`;
   const orderId = await placeOrder(requestId);
+  tracedOrderId = orderId;
   // The workflow's own span ends (and is exported) when the saga does: cancel it once confirmed.
   await waitFor('the order to be confirmed', async () => {
     const response = await callApi('GET', `/api/orders/${orderId}`);
@@ -170,16 +217,20 @@ test('an order is one trace: API, workflow, activities and consumer, each parent
   for (const span of placement) if (span.parentId) expect(ids.has(span.parentId)).toBe(true);
 
   // The workflow runs under the API's client call, an activity under the workflow's schedule.
-  const byId = new Map(placement.map((span) => [span.id, span]));
-  const ancestors = (span: ZipkinSpan): ZipkinSpan[] => {
-    const parent = span.parentId ? byId.get(span.parentId) : undefined;
-    return parent ? [parent, ...ancestors(parent)] : [];
-  };
+  const ancestors = ancestorsIn(placement);
   const workflowSpan = placement.find((span) => span.name?.startsWith('runworkflow'))!;
   expect(ancestors(workflowSpan).some((span) => serviceOf(span) === 'trackops-api')).toBe(true);
   const activitySpan = placement.find((span) => span.name === 'runactivity:placeorder')!;
   expect(serviceOf(activitySpan)).toBe('trackops-worker');
   expect(ancestors(activitySpan)).toContain(workflowSpan);
+  // Inside each activity, a span of our own says what the step means for the order.
+  const placeStep = placement.find((span) => span.name === 'saga step placeorder')!;
+  expect(placeStep.parentId).toBe(activitySpan.id);
+  expect(placeStep.tags).toMatchObject({
+    'trackops.order.id': orderId,
+    'trackops.saga.step': 'placeOrder',
+    'trackops.saga.compensation': 'false',
+  });
   expect(placement.some((span) => span.tags?.['db.system.name'] ?? span.tags?.['db.system'])).toBe(true);
 
   // The outbox row's traceparent names a span of this trace (the activity step that wrote it), and
@@ -206,16 +257,154 @@ test('an order is one trace: API, workflow, activities and consumer, each parent
   expect(tree.split('\n')[0]).toMatch(/^trackops-api {2}post /i);
   expect(tree).toMatch(/\n +trackops-worker {2}runworkflow:ordersaga {2}\d/i);
 
-  // A line the API wrote during the request carries the trace, the span and the request id.
-  const lines = fs
-    .readFileSync(api!.logFile, 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  // A line the API wrote during the request carries the trace, the span and the request id; and
+  // every line it wrote at all is either one of the process's own (start, stop) or a request's.
+  const lines = jsonLines(api!.logFile);
   const duringRequest = lines.filter((line) => line.request_id === requestId);
   expect(duringRequest.length).toBeGreaterThan(0);
   for (const line of duringRequest) {
     expect(line.trace_id).toBe(traceId);
     expect(line.span_id).toMatch(/^[\da-f]{16}$/);
+  }
+  for (const line of lines) {
+    if (line.request_id === undefined) {
+      expect(API_PROCESS_LINES).toContain(line.msg);
+    } else if (!UNTRACED_PATHS.includes(String(line.path))) {
+      expect({ line, traced: /^[\da-f]{32}$/.test(String(line.trace_id)) }).toMatchObject({ traced: true });
+      expect({ line, spanned: /^[\da-f]{16}$/.test(String(line.span_id)) }).toMatchObject({ spanned: true });
+    }
+  }
+});
+
+test('the cancellation is one trace from the API through the update into the saga, and each compensation is a span of its own', async () => {
+  const orderId = tracedOrderId!;
+  const cancellation = await waitFor(
+    'the trace of the DELETE, with the update handled by the worker',
+    async () => {
+      for (const spans of await tracesOfOrder(orderId, { lookbackMs: 600_000 })) {
+        const root = spans.find((span) => !span.parentId);
+        const handled = spans.some((span) => span.name === 'handleupdate:requestcancellation');
+        if (root?.name?.startsWith('delete') && handled) return spans;
+      }
+      return undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+  const ancestors = ancestorsIn(cancellation);
+  const update = cancellation.find((span) => span.name === 'startworkflowupdate:requestcancellation')!;
+  expect(serviceOf(update)).toBe('trackops-api');
+  const handled = cancellation.find((span) => span.name === 'handleupdate:requestcancellation')!;
+  expect(serviceOf(handled)).toBe('trackops-worker');
+  expect(ancestors(handled)).toContain(update);
+  expect(ancestors(handled).at(-1)).toMatchObject({
+    kind: 'SERVER',
+    localEndpoint: { serviceName: 'trackops-api' },
+  });
+
+  // The compensations (stock back, payment refunded) run as the saga's steps, each inside its activity.
+  const compensations = await waitFor(
+    "the order's compensation spans",
+    async () => {
+      const spans = (await searchTraces({ annotationQuery: `trackops.order.id=${orderId}` })).flat();
+      const found = spans.filter((span) => span.tags?.['trackops.saga.compensation'] === 'true');
+      return found.length >= 2 ? { spans, found } : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+  expect(compensations.found.map((span) => span.name).sort()).toEqual([
+    'saga compensation releaseinventory',
+    'saga compensation voidorrefundpayment',
+  ]);
+  const byId = new Map(compensations.spans.map((span) => [span.id, span]));
+  for (const span of compensations.found) {
+    expect(serviceOf(span)).toBe('trackops-worker');
+    expect(span.tags?.['trackops.order.id']).toBe(orderId);
+    expect(byId.get(span.parentId ?? '')?.name).toBe(
+      `runactivity:${span.tags?.['trackops.saga.step']?.toLowerCase()}`,
+    );
+  }
+  // The refund's log line names the saga (its request id) and the compensation's span.
+  const refundLine = await waitFor('the worker\'s "payment compensated" line', async () =>
+    jsonLines(worker!.logFile).find(
+      (line) => line.msg === 'payment compensated' && line.request_id === `order-${orderId}`,
+    ),
+  );
+  const refundSpan = compensations.found.find(
+    (span) => span.name === 'saga compensation voidorrefundpayment',
+  )!;
+  expect(refundLine).toMatchObject({ trace_id: refundSpan.traceId, span_id: refundSpan.id });
+});
+
+test("the stack's consumers process joins the order's trace, and its cache refresh is a span of its own", async () => {
+  const orderId = tracedOrderId!;
+  const consumerSpans = await waitFor(
+    "spans of trackops-consumers in the order's placement trace",
+    async () => {
+      const [placement] = await tracesOfOrder(orderId, { lookbackMs: 600_000 });
+      const ids = new Set((placement ?? []).map((span) => span.id));
+      const found = (placement ?? []).filter(
+        (span) =>
+          serviceOf(span) === 'trackops-consumers' &&
+          span.kind === 'CONSUMER' &&
+          ids.has(span.parentId ?? ''),
+      );
+      return found.length > 0 ? found : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 1000 },
+  );
+  expect(consumerSpans[0]!.tags?.['messaging.system']).toBe('kafka');
+
+  // Debezium's row changes carry no trace of their own: the cache consumer's batch is a trace that
+  // names the entries it fenced and warmed.
+  const refresh = await waitFor(
+    "a cache refresh span naming the order's entry",
+    async () => {
+      const traces = await searchTraces({
+        serviceName: 'trackops-consumers',
+        spanName: 'cache invalidate and warm',
+      });
+      return traces
+        .flat()
+        .find(
+          (span) =>
+            span.name === 'cache invalidate and warm' &&
+            (span.tags?.['trackops.cache.keys'] ?? '').includes(orderKey(orderId)),
+        );
+    },
+    { timeoutMs: 60_000, intervalMs: 1000 },
+  );
+  expect(Number(refresh.tags?.['trackops.cache.invalidations'])).toBeGreaterThan(0);
+  expect(Number(refresh.tags?.['trackops.cache.warms'])).toBeGreaterThanOrEqual(0);
+});
+
+test("a read shows its Redis calls inside the API's span, in the caller's trace", async () => {
+  const orderId = tracedOrderId!;
+  const traceId = randomUUID().replaceAll('-', '');
+  const callerSpan = randomUUID().replaceAll('-', '').slice(0, 16);
+  const response = await callApi('GET', `/api/orders/${orderId}`, {
+    traceparent: `00-${traceId}-${callerSpan}-01`,
+  });
+  expect(response.status).toBe(200);
+  const spans = await waitFor(
+    'the read in Zipkin with its Redis spans',
+    async () => {
+      const found = await traceById(traceId).catch(() => []);
+      return found.some((span) => (span.tags?.['db.system.name'] ?? span.tags?.['db.system']) === 'redis')
+        ? found
+        : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+  const server = spans.find((span) => span.kind === 'SERVER')!;
+  expect(server.parentId).toBe(callerSpan);
+  // Named by its route template, once (the stream's router used to be entered on the way and doubled it).
+  expect(server.name).toBe('get /api/orders/:id');
+  expect(serviceOf(server)).toBe('trackops-api');
+  const ancestors = ancestorsIn(spans);
+  for (const redis of spans.filter(
+    (span) => (span.tags?.['db.system.name'] ?? span.tags?.['db.system']) === 'redis',
+  )) {
+    expect(serviceOf(redis)).toBe('trackops-api');
+    expect(ancestors(redis)).toContain(server);
   }
 });
