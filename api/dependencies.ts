@@ -5,6 +5,7 @@ import type { OrdersDb } from '../domain/orders/db';
 import type { AppConfig } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { OrderEventBus } from './tracking/order-event-bus';
+import type { StreamOptions } from './tracking/stream-route';
 
 /** Everything the HTTP layer talks to; tests build one with real clients and their own settings. */
 export interface ApiDependencies {
@@ -16,4 +17,6 @@ export interface ApiDependencies {
   redis: Redis;
   /** The live outbox feed of the tracking streams; the app makes its own when none is given. */
   orderEvents?: OrderEventBus;
+  /** The tracking streams' heartbeat and reconnect timing, over DEFAULT_STREAM_OPTIONS (tests shorten it). */
+  streamOptions?: Partial<StreamOptions>;
 }

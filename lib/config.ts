@@ -125,6 +125,11 @@ export const configSchema = z.object({
   TRACKING_TOKEN_SECRET: z.string().min(32).default(LOCAL_TRACKING_TOKEN_SECRET),
   /** The Temporal Web UI the operator view links each order's saga to. */
   TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
+  /**
+   * The trace UI (Zipkin's, at its `/zipkin` path) the operator view links each order's traces to:
+   * a search for the spans tagged with the order's workflow id.
+   */
+  TRACE_UI_URL: z.url().default('http://127.0.0.1:9411/zipkin'),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -127,7 +127,13 @@ export const opsOverviewSchema = z.strictObject({
       currency: z.string(),
       cancellationReason: z.string().nullable(),
       createdAt: timestamp,
-      sagaUrl: z.string(),
+      sagaUrl: z.string().describe("The order's saga in the Temporal Web UI (`TEMPORAL_UI_URL`)."),
+      traceUrl: z
+        .string()
+        .describe(
+          "The order's traces in the Zipkin UI (`TRACE_UI_URL`): a search for `temporalWorkflowId=order-{id}` " +
+            'from an hour before the order was placed to 7 days after, at most 10 traces.',
+        ),
     }),
   ),
 });

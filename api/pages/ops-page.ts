@@ -19,7 +19,7 @@ const BODY = `<main class="ops">
 <input id="customer-filter" name="customerId" placeholder="customer id">
 <button type="submit">Filter</button>
 </form>
-<table id="orders"><thead><tr><th>order</th><th>customer</th><th>status</th><th>total</th><th>created</th><th>saga</th></tr></thead><tbody></tbody></table>
+<table id="orders"><thead><tr><th>order</th><th>customer</th><th>status</th><th>total</th><th>created</th><th>links</th></tr></thead><tbody></tbody></table>
 <h2>Low stock</h2>
 <table id="low-stock"><thead><tr><th>product</th><th>name</th><th>available</th><th>minimum</th></tr></thead><tbody></tbody></table>
 </div>

@@ -14,6 +14,30 @@ const LOW_STOCK_ITEMS = 50;
 /** Saga compensation events: what the outbox tables still hold of them (OUTBOX_RETENTION). */
 const ORDER_COMPENSATIONS = ['PAYMENT_VOIDED', 'PAYMENT_REFUNDED'];
 const INVENTORY_COMPENSATIONS = ['INVENTORY_RELEASED'];
+/** An order's trace search covers the traces begun from this long before its placement... */
+const TRACE_SEARCH_BEFORE_MS = 3_600_000;
+/** ...to this long after it: shipping, delivery and late operator actions. */
+const TRACE_SEARCH_AFTER_MS = 7 * 24 * 3_600_000;
+/** The most traces the search lists (placement, then later requests and signals about the order). */
+const TRACE_SEARCH_LIMIT = 10;
+
+/**
+ * The order's traces in Zipkin's UI (Lens): a search for the spans tagged with its workflow id
+ * (Temporal's interceptors tag the client calls, the workflow and each activity), over a fixed
+ * range around the order's placement, so the link finds the same traces whenever it is opened. Lens
+ * runs a search from its URL only with a lookback it knows (`range` with `startTs` and `endTs`, in
+ * milliseconds) and a limit; it asks Zipkin's API for `lookback = endTs - startTs`.
+ */
+function orderTraceUrl(traceUi: string, orderId: string, createdAt: Date): string {
+  const query = new URLSearchParams({
+    annotationQuery: `temporalWorkflowId=${orderWorkflowId(orderId)}`,
+    lookback: 'range',
+    startTs: String(createdAt.getTime() - TRACE_SEARCH_BEFORE_MS),
+    endTs: String(createdAt.getTime() + TRACE_SEARCH_AFTER_MS),
+    limit: String(TRACE_SEARCH_LIMIT),
+  });
+  return `${traceUi.replace(/\/$/, '')}/?${query.toString()}`;
+}
 
 export const dlqReplayRequestSchema = z.object({
   topic: z.string().min(1).max(200),
@@ -23,7 +47,8 @@ export const dlqReplayRequestSchema = z.object({
 /**
  * The operator view's data (`/ops` renders it): `GET /api/ops/overview` with recent orders (status
  * and customer filters), counts by status, compensations, dead letters and low stock, and
- * `POST /api/ops/dlq/replay` to re-publish one topic's dead letters. Operators only.
+ * `POST /api/ops/dlq/replay` to re-publish one topic's dead letters. Operators only. Each order links
+ * to its saga in the Temporal Web UI and to its traces in Zipkin's.
  */
 export function createOpsRouter(deps: ApiDependencies, kafka?: Kafka): Router {
   const router = Router();
@@ -98,6 +123,7 @@ export function createOpsRouter(deps: ApiDependencies, kafka?: Kafka): Router {
         cancellationReason: order.cancellationReason,
         createdAt: order.createdAt.toISOString(),
         sagaUrl: `${temporalUi}/namespaces/${namespace}/workflows/${encodeURIComponent(orderWorkflowId(order.id))}`,
+        traceUrl: orderTraceUrl(config.TRACE_UI_URL, order.id, order.createdAt),
       })),
     });
   });

@@ -31,7 +31,7 @@ export function createOrderStreamRouter(
 ): Router {
   const router = Router();
 
-  router.get('/:id/stream', async (req, res) => {
+  router.get('/api/orders/:id/stream', async (req, res) => {
     const order = await trackedOrder(deps, req);
     const lastEventId = req.header('last-event-id') ?? undefined;
     const sent = new Set<string>();
@@ -51,8 +51,10 @@ export function createOrderStreamRouter(
     } catch (error) {
       throw unavailable('the live feed is unavailable', error);
     }
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), options.heartbeatMs);
+    let heartbeat: NodeJS.Timeout | undefined;
+    let closed = false;
     const close = () => {
+      closed = true;
       clearInterval(heartbeat);
       unsubscribe();
     };
@@ -60,6 +62,9 @@ export function createOrderStreamRouter(
     try {
       const backlog = await orderBacklog(deps.ordersDb, deps.inventoryDb, order.id);
       startStream(res, options.reconnectMs);
+      // Only once the headers are out: a heartbeat written during a slow backlog read would send them
+      // without the event-stream type, which the browser's EventSource gives up on for good.
+      if (!closed) heartbeat = setInterval(() => res.write(': heartbeat\n\n'), options.heartbeatMs);
       res.write(
         frame('snapshot', {
           orderId: order.id,

@@ -13,12 +13,14 @@ import { createOrderStreamRouter, DEFAULT_STREAM_OPTIONS, type StreamOptions } f
  */
 export function createTrackingRouter(
   deps: ApiDependencies,
-  options: StreamOptions = DEFAULT_STREAM_OPTIONS,
+  options: StreamOptions = { ...DEFAULT_STREAM_OPTIONS, ...deps.streamOptions },
 ): Router {
   const router = Router();
   const bus = deps.orderEvents ?? new OrderEventBus(deps.config.KAFKA_BROKERS.split(','), deps.logger);
   router.use('/assets', express.static(path.join(__dirname, '..', 'pages', 'static'), { maxAge: '5m' }));
-  router.use('/api/orders', createOrderStreamRouter(deps, bus, options));
+  // Mounted without a path prefix: a router at /api/orders would be entered by every order
+  // request, and the express instrumentation would name their spans `/api/orders/api/orders/:id`.
+  router.use(createOrderStreamRouter(deps, bus, options));
   router.use('/track', createTrackPageRouter(deps));
   router.use('/ops', createOpsPageRouter());
   router.use('/api/ops', createOpsRouter(deps));

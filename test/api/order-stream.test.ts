@@ -2,18 +2,26 @@
  * GET /api/orders/{id}/stream against two app instances of this suite (each with its own live feed,
  * as two API processes have) on the stack's Kafka, Postgres and Temporal, with a worker of its own.
  * An order placed through one instance streams from the other; a reconnect with Last-Event-ID
- * resumes after that event; a status change arrives live; a wrong token is a 404.
+ * resumes after that event; a status change arrives live; a wrong token is a 404. A third instance
+ * with a short heartbeat interval shows the heartbeat comments that keep an idle stream open.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../api/app';
 import { mintLocalToken } from '../../api/auth/tokens';
 import { OrderEventBus } from '../../api/tracking/order-event-bus';
+import { DEFAULT_STREAM_OPTIONS } from '../../api/tracking/stream-route';
 import type { TrackingEvent } from '../../api/tracking/tracking-event';
 import type { AppConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { createTestItem, testRunId } from '../support/db';
-import { closeStackClients, createStackClients, terminateSagas, testAddress } from '../support/orders-e2e';
+import {
+  closeStackClients,
+  createStackClients,
+  terminateSagas,
+  testAddress,
+  waitFor,
+} from '../support/orders-e2e';
 import { stackConfig } from '../support/stack-env';
 import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
@@ -24,7 +32,10 @@ const config: AppConfig = { ...stackConfig, TEMPORAL_TASK_QUEUE: QUEUE, LOG_LEVE
 const stack = createStackClients(5);
 const logger = createLogger('stream-test', 'silent');
 const buses = [0, 1].map(() => new OrderEventBus(config.KAFKA_BROKERS.split(','), logger));
+/** The heartbeat interval of the third instance (the production default is 15 s). */
+const SHORT_HEARTBEAT_MS = 200;
 const servers: Server[] = [];
+/** The two instances with the default stream options, then the one with SHORT_HEARTBEAT_MS. */
 const urls: string[] = [];
 const orderIds: string[] = [];
 let worker: WorkerProcess | undefined;
@@ -86,8 +97,13 @@ const hasType = (type: string) => (frames: Frame[]) => eventsOf(frames).some((e)
 beforeAll(async () => {
   worker = await startWorkerProcess({ taskQueue: QUEUE, label: 'stream-worker' });
   await createTestItem(stack.inventoryDb, PRODUCT, 100, '3.00');
-  for (const orderEvents of buses) {
-    const app = createApp({ config, logger, ...stack, orderEvents });
+  const instances = [
+    ...buses.map((orderEvents) => ({ orderEvents })),
+    // The third shares the first one's live feed (an instance's streams all share one).
+    { orderEvents: buses[0]!, streamOptions: { heartbeatMs: SHORT_HEARTBEAT_MS } },
+  ];
+  for (const instance of instances) {
+    const app = createApp({ config, logger, ...stack, ...instance });
     const server = await new Promise<Server>((resolve) => {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
     });
@@ -149,4 +165,90 @@ it('streams an order from either instance, resumes after Last-Event-ID and deliv
   expect(resumedEvents[0]?.id).toBe(events[2]?.id);
   expect(resumedEvents.map((e) => e.id)).not.toContain(resumeAfter.id);
   expect(resumedEvents.find((e) => e.type === 'ORDER_STATUS_UPDATED')?.status).toBe('SHIPPED');
+}, 90_000);
+
+/** An open stream read as raw text (comment lines included), for as long as the test wants. */
+async function openRawStream(url: string) {
+  const abort = new AbortController();
+  const response = await fetch(url, { signal: abort.signal });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const state = { text: '', ended: false };
+  const pumping = (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        state.text += decoder.decode(value, { stream: true });
+      }
+    } catch {
+      // Aborted by close().
+    }
+    state.ended = true;
+  })();
+  return {
+    state,
+    close: async () => {
+      abort.abort();
+      await pumping;
+    },
+  };
+}
+
+const HEARTBEAT = /^: heartbeat$/gm;
+/** Heartbeat comment lines after the stream's last event frame (snapshot or order event). */
+const heartbeatsSinceLastEvent = (text: string) =>
+  (text.slice(Math.max(0, text.lastIndexOf('\nevent: '))).match(HEARTBEAT) ?? []).length;
+/** The order events in the complete frames of a raw stream. */
+const orderEventsIn = (text: string) =>
+  text
+    .split('\n\n')
+    .slice(0, -1)
+    .filter((block) => block.split('\n').includes('event: order-event'))
+    .map((block) => {
+      const data = block.split('\n').find((line) => line.startsWith('data: '));
+      return JSON.parse(data?.slice('data: '.length) ?? 'null') as TrackingEvent;
+    });
+
+it('sends heartbeat comments on an idle stream and keeps it open', async () => {
+  // What the README promises for production; the third instance shortens it.
+  expect(DEFAULT_STREAM_OPTIONS.heartbeatMs).toBe(15_000);
+  const created = await call<{ id: string; trackingToken: string }>(urls[2]!, 'POST', '/api/orders', {
+    customerId: `${RUN}-heartbeat`,
+    items: [{ productId: PRODUCT, quantity: 1 }],
+    address: testAddress(),
+  });
+  expect(created.status).toBe(201);
+  const { id, trackingToken } = created.body;
+  orderIds.push(id);
+
+  const stream = await openRawStream(`${urls[2]}/api/orders/${id}/stream?token=${trackingToken}`);
+  const hasEvent = (type: string, status?: string) => async () =>
+    orderEventsIn(stream.state.text).some(
+      (e) => e.type === type && (status === undefined || e.status === status),
+    )
+      ? true
+      : undefined;
+  try {
+    await waitFor('the order to be confirmed on the stream', hasEvent('ORDER_CONFIRMED'));
+    // Confirmed, the saga waits for shipment: nothing happens to the order, only heartbeats arrive.
+    await waitFor(
+      'two heartbeat comments in a row with no event between them',
+      async () => (heartbeatsSinceLastEvent(stream.state.text) >= 2 ? true : undefined),
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    expect(stream.state.ended).toBe(false);
+
+    // Still open and still live: a change made now arrives on the same connection.
+    const shipped = await call<{ status: string }>(urls[0]!, 'PUT', `/api/orders/${id}/status`, {
+      newStatus: 'SHIPPED',
+    });
+    expect(shipped.status).toBe(200);
+    await waitFor('the SHIPPED change on the same connection', hasEvent('ORDER_STATUS_UPDATED', 'SHIPPED'));
+    expect(stream.state.ended).toBe(false);
+  } finally {
+    await stream.close();
+  }
 }, 90_000);

@@ -6,7 +6,9 @@
  *
  * The tracking page is loaded with the order's tracking token, then follows the order to CONFIRMED
  * and, after an operator ships it through the API, to SHIPPED without a reload; the operator view
- * lists it. Screenshots go to docs/screenshots/ (shown in the README).
+ * lists it, with links to its saga in the Temporal Web UI and to its traces in the stack's Zipkin,
+ * where the trace search finds the spans this suite's worker exported for the order. Screenshots go
+ * to docs/screenshots/ (shown in the README).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,11 +18,20 @@ import { createApp } from '../../api/app';
 import { mintLocalToken } from '../../api/auth/tokens';
 import { OrderEventBus } from '../../api/tracking/order-event-bus';
 import { CHROMIUM_PATH } from '../../deploy/stack/chromium';
+import { appEnvironment } from '../../deploy/stack/components/app-process';
+import { createStackContext } from '../../deploy/stack/context';
 import type { AppConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
+import { zipkinBaseUrl, type ZipkinSpan } from '../../lib/telemetry/zipkin-traces';
 import { orderWorkflowId } from '../../workflows/contract';
 import { createTestItem, testRunId } from '../support/db';
-import { closeStackClients, createStackClients, terminateSagas, testAddress } from '../support/orders-e2e';
+import {
+  closeStackClients,
+  createStackClients,
+  terminateSagas,
+  testAddress,
+  waitFor,
+} from '../support/orders-e2e';
 import { stackConfig } from '../support/stack-env';
 import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
@@ -29,6 +40,9 @@ const QUEUE = `orders-browser-${RUN}`;
 const PRODUCT = `${RUN}-MUG`;
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
 const config: AppConfig = { ...stackConfig, TEMPORAL_TASK_QUEUE: QUEUE, LOG_LEVEL: 'silent' };
+/** The stack's app environment: its Zipkin port, for this suite's worker and the trace query. */
+const stackEnv = appEnvironment(createStackContext(process.env, true));
+const ZIPKIN = zipkinBaseUrl({ ZIPKIN_PORT: stackEnv.ZIPKIN_PORT });
 
 const stack = createStackClients(5);
 const logger = createLogger('browser-test', 'silent');
@@ -53,7 +67,9 @@ beforeAll(async () => {
   worker = await startWorkerProcess({
     taskQueue: QUEUE,
     label: 'browser-worker',
-    env: { PAYMENT_LATENCY_MS: '2500' },
+    // Its spans go to the stack's Zipkin (the API of this suite runs in jest, without the SDK), in
+    // short export batches so the order's trace is there within the test.
+    env: { PAYMENT_LATENCY_MS: '2500', ZIPKIN_PORT: stackEnv.ZIPKIN_PORT!, OTEL_BSP_SCHEDULE_DELAY: '500' },
   });
   await createTestItem(stack.inventoryDb, PRODUCT, 4, '9.50');
   // Below its minimum, so the operator view lists it as low stock.
@@ -87,8 +103,11 @@ interface BrowserStorage {
 interface CreatedOrder {
   id: string;
   status: string;
+  createdAt: string;
   trackingToken: string;
 }
+
+const HOUR_MS = 3_600_000;
 
 it('follows an order live from placement to SHIPPED on the tracking page, and the ops view lists it', async () => {
   const created = await api<CreatedOrder>('POST', '/api/orders', {
@@ -139,11 +158,80 @@ it('follows an order live from placement to SHIPPED on the tracking page, and th
   const row = opsPage.locator(`tr[data-order-id="${order.id}"]`);
   await row.waitFor({ timeout: 15_000 });
   await expect(row.locator('td.status').textContent()).resolves.toBe('SHIPPED');
-  await expect(row.locator('a').getAttribute('href')).resolves.toBe(
+  await expect(row.getByRole('link', { name: 'saga', exact: true }).getAttribute('href')).resolves.toBe(
     `${config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${orderWorkflowId(order.id)}`,
+  );
+  // Zipkin Lens' search for the order's spans, over a fixed range around its placement (Lens runs a
+  // search from its address only with a lookback it knows and an endTs).
+  const placedAt = Date.parse(order.createdAt);
+  const traceSearch = new URLSearchParams({
+    annotationQuery: `temporalWorkflowId=${orderWorkflowId(order.id)}`,
+    lookback: 'range',
+    startTs: String(placedAt - HOUR_MS),
+    endTs: String(placedAt + 7 * 24 * HOUR_MS),
+    limit: '10',
+  });
+  const traceUrl = `${config.TRACE_UI_URL}/?${traceSearch.toString()}`;
+  await expect(row.getByRole('link', { name: 'trace', exact: true }).getAttribute('href')).resolves.toBe(
+    traceUrl,
   );
   await expect(opsPage.locator('#low-stock').textContent()).resolves.toContain(PRODUCT);
   await opsPage.screenshot({ path: path.join(SCREENSHOTS, 'ops-view.png'), fullPage: true });
+
+  // The same search on Zipkin's API (as Lens asks it: the range as endTs and lookback) finds the
+  // order's traces: the saga's activities, which this suite's worker exported.
+  const apiQuery = new URLSearchParams({
+    annotationQuery: traceSearch.get('annotationQuery')!,
+    endTs: traceSearch.get('endTs')!,
+    lookback: String(Number(traceSearch.get('endTs')) - Number(traceSearch.get('startTs'))),
+    limit: traceSearch.get('limit')!,
+  });
+  const traces = await waitFor(
+    "the order's traces in Zipkin",
+    async () => {
+      const response = await fetch(`${ZIPKIN}/api/v2/traces?${apiQuery.toString()}`);
+      expect(response.status).toBe(200);
+      const found = (await response.json()) as ZipkinSpan[][];
+      return found.length > 0 ? found : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 1000 },
+  );
+  const spans = traces.flat();
+  expect(spans.some((span) => span.tags?.temporalWorkflowId === orderWorkflowId(order.id))).toBe(true);
+
+  // Lens opened on the link runs that very search by itself.
+  const lens = await ops.newPage();
+  const lensSearch = lens.waitForResponse((response) => response.url().includes('/api/v2/traces?'), {
+    timeout: 30_000,
+  });
+  await lens.goto(traceUrl);
+  const lensResponse = await lensSearch;
+  expect(Object.fromEntries(new URL(lensResponse.url()).searchParams)).toEqual(Object.fromEntries(apiQuery));
+  expect(((await lensResponse.json()) as ZipkinSpan[][]).length).toBeGreaterThan(0);
   await context.close();
   await ops.close();
-}, 120_000);
+}, 150_000);
+
+it('the ops view, signed in through its form, keeps itself up to date', async () => {
+  const orderId = orderIds[0]!;
+  const ops = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+  const opsPage = await ops.newPage();
+  await opsPage.goto(`${baseUrl}/ops`);
+  await opsPage.locator('#token').fill(operatorToken);
+  await opsPage
+    .locator('#login')
+    .evaluate((form) => (form as unknown as { requestSubmit(): void }).requestSubmit());
+  const status = opsPage.locator(`tr[data-order-id="${orderId}"] td.status`);
+  await status.waitFor({ timeout: 15_000 });
+  await expect(status.textContent()).resolves.toBe('SHIPPED');
+
+  const delivered = await api<{ status: string }>('PUT', `/api/orders/${orderId}/status`, {
+    newStatus: 'DELIVERED',
+  });
+  expect(delivered.status).toBe(200);
+  // No reload: the view's own refresh shows the change.
+  await opsPage.locator(`tr[data-order-id="${orderId}"] td.status`, { hasText: 'DELIVERED' }).waitFor({
+    timeout: 30_000,
+  });
+  await ops.close();
+}, 90_000);

@@ -11,6 +11,15 @@
     if (className) td.className = className;
     return td;
   }
+  function externalLink(href, text, className) {
+    const link = document.createElement('a');
+    link.href = href;
+    link.target = '_blank';
+    link.rel = 'noopener';
+    link.className = className;
+    link.textContent = text;
+    return link;
+  }
   function card(label, value) {
     const div = document.createElement('div');
     div.className = 'card';
@@ -78,13 +87,13 @@
     overview.orders.forEach(function (order) {
       const row = document.createElement('tr');
       row.dataset.orderId = order.id;
-      const saga = document.createElement('td');
-      const link = document.createElement('a');
-      link.href = order.sagaUrl;
-      link.target = '_blank';
-      link.rel = 'noopener';
-      link.textContent = 'saga';
-      saga.append(link);
+      const links = document.createElement('td');
+      links.className = 'links';
+      links.append(
+        externalLink(order.sagaUrl, 'saga', 'saga-link'),
+        ' ',
+        externalLink(order.traceUrl, 'trace', 'trace-link'),
+      );
       row.append(
         cell(order.id, 'mono'),
         cell(order.customerId),
@@ -94,7 +103,7 @@
         ),
         cell(order.totalAmount + ' ' + order.currency),
         cell(new Date(order.createdAt).toLocaleString()),
-        saga,
+        links,
       );
       orders.append(row);
     });
@@ -125,18 +134,28 @@
       });
   }
 
+  // The view refreshes itself every 5 s once it has a token, whether the token was kept from
+  // before or just typed in.
+  let refreshing = false;
+  function loadAndRefresh() {
+    load();
+    if (!refreshing) {
+      refreshing = true;
+      window.setInterval(load, 5000);
+    }
+  }
+
   byId('login').addEventListener('submit', function (event) {
     event.preventDefault();
     sessionStorage.setItem(TOKEN_KEY, byId('token').value.trim());
-    load();
+    loadAndRefresh();
   });
   byId('filters').addEventListener('submit', function (event) {
     event.preventDefault();
     load();
   });
   if (sessionStorage.getItem(TOKEN_KEY)) {
-    load();
-    window.setInterval(load, 5000);
+    loadAndRefresh();
   } else {
     showLogin();
   }

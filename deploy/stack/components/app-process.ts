@@ -44,6 +44,10 @@ export function appEnvironment(ctx: StackContext): NodeJS.ProcessEnv {
     CONSUMERS_METRICS_PORT: String(p.CONSUMERS_METRICS_PORT),
     // Where the OTel preload sends spans unless OTEL_EXPORTER_OTLP_ENDPOINT names another backend.
     ZIPKIN_PORT: String(p.ZIPKIN_PORT),
+    // That Zipkin's UI, which the operator view links each order's traces to.
+    TRACE_UI_URL: ctx.env.TRACE_UI_URL ?? `http://${LOOPBACK}:${p.ZIPKIN_PORT}/zipkin`,
+    // The stack's Temporal Web UI, which it links each order's saga to (on its moved port too).
+    TEMPORAL_UI_URL: ctx.env.TEMPORAL_UI_URL ?? `http://${LOOPBACK}:${p.TEMPORAL_UI_PORT}`,
   };
 }
 
