@@ -1,7 +1,8 @@
 /**
  * The kill -9 fault suite (test/faults): every component killed and restarted in turn under a stream
- * of orders, then the invariant checker. Run on its own (`npm run test:faults`), not yet by
- * `bin/trackops test`: two of its rounds (Redis, Postgres) still end orders as SYSTEM_ERROR, see README.
+ * of orders, then the invariant checker. The last phase of `bin/trackops test` (with
+ * FAULT_SUITE_SCALE=2: two instances of each app process), after every other suite, since it takes
+ * each shared server down once; `npm run test:faults` runs it alone with one instance of each.
  */
 const base = require('./jest.config');
 

@@ -60,8 +60,8 @@ export function registerTestCommand(program: Command): void {
       }
       const env = { ...appEnvironment(ctx), NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
       const failures: string[] = [];
-      const check = async (label: string, command: string, args: string[]) => {
-        if ((await run(label, command, args, env)) !== 0) failures.push(label);
+      const check = async (label: string, command: string, args: string[], extraEnv = {}) => {
+        if ((await run(label, command, args, { ...env, ...extraEnv })) !== 0) failures.push(label);
       };
       await check('format', bin('prettier'), ['--check', '.']);
       await check('lint', bin('eslint'), ['.']);
@@ -106,15 +106,14 @@ export function registerTestCommand(program: Command): void {
         failures.push('schemathesis install');
       }
       const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'trackops-jest-'));
-      const runJest = async (label: string, config: string) => {
+      const runJest = async (label: string, config: string, extraEnv: NodeJS.ProcessEnv = {}) => {
         const report = path.join(reports, `${label}.json`);
-        await check(label, bin('jest'), [
-          '--config',
-          config,
-          '--json',
-          `--outputFile=${report}`,
-          ...jestArgs,
-        ]);
+        await check(
+          label,
+          bin('jest'),
+          ['--config', config, '--json', `--outputFile=${report}`, ...jestArgs],
+          extraEnv,
+        );
         try {
           return JSON.parse(fs.readFileSync(report, 'utf8')) as JestSummary;
         } catch {
@@ -126,11 +125,18 @@ export function registerTestCommand(program: Command): void {
       // Suites that stop shared servers (Kafka Connect) run alone, after everything else.
       const serial =
         jestArgs.length === 0 ? await runJest('jest serial', 'jest.serial.config.js') : undefined;
+      // Last, the kill -9 fault suite, with two instances of each app process (stack up --scale).
+      const faults =
+        jestArgs.length === 0
+          ? await runJest('jest faults', 'jest.faults.config.js', { FAULT_SUITE_SCALE: '2' })
+          : undefined;
+      const phases = [parallel, serial, faults];
+      const total = (key: keyof JestSummary) => phases.reduce((sum, phase) => sum + (phase?.[key] ?? 0), 0);
       const summary: JestSummary | undefined = parallel && {
-        numPassedTests: parallel.numPassedTests + (serial?.numPassedTests ?? 0),
-        numFailedTests: parallel.numFailedTests + (serial?.numFailedTests ?? 0),
-        numPendingTests: parallel.numPendingTests + (serial?.numPendingTests ?? 0),
-        numTotalTests: parallel.numTotalTests + (serial?.numTotalTests ?? 0),
+        numPassedTests: total('numPassedTests'),
+        numFailedTests: total('numFailedTests'),
+        numPendingTests: total('numPendingTests'),
+        numTotalTests: total('numTotalTests'),
       };
 
       const seconds = ((Date.now() - started) / 1000).toFixed(0);

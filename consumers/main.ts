@@ -6,6 +6,7 @@ import { pinoLogCreator } from '../lib/kafka-logging';
 import { createLogger } from '../lib/logger';
 import { createProcessRegistry } from '../lib/metrics/registry';
 import { consumerMetrics } from './consumer-metrics';
+import { consumerReadiness } from './readiness';
 import { consumerDefinitions } from './registry';
 import { startOutboxRelay } from './relay/relay-loop';
 import { ConsumerRunner } from './runtime/consumer-runner';
@@ -37,21 +38,14 @@ async function main() {
   const relay = config.OUTBOX_RELAY_ENABLED
     ? startOutboxRelay({ config, logger, producer, registry })
     : undefined;
+  const readiness = consumerReadiness(config, logger, runners);
   const health = await startHealthServer({
     port: config.CONSUMERS_METRICS_PORT,
     host: config.HOST,
     registry,
     logger,
     live: () => runners.every((runner) => runner.isRunning),
-    ready: {
-      kafka: {
-        check: async () => {
-          const stopped = runners.filter((runner) => !runner.isRunning).length;
-          if (stopped > 0) throw new Error(`${stopped} of ${runners.length} consumers not running`);
-          return { consumers: runners.length };
-        },
-      },
-    },
+    ready: readiness.probes,
   });
   logger.info({ consumers: runners.length }, 'consumers running');
 
@@ -67,6 +61,7 @@ async function main() {
     void Promise.allSettled(runners.map((runner) => runner.stop()))
       .then(() => relay?.stop())
       .then(() => producer.disconnect())
+      .then(() => readiness.close())
       .finally(() => {
         health.close();
         logger.info('consumers stopped');

@@ -7,6 +7,7 @@ import {
   PROBE_TIMEOUT_MS,
   type Probe,
 } from '../../lib/health/readiness';
+import { databaseProbe, redisProbe, temporalProbe } from '../../lib/health/probes';
 import type { ApiDependencies } from '../dependencies';
 
 interface ConnectorStatus {
@@ -37,18 +38,11 @@ async function connectorsRunning(connectUrl: string): Promise<unknown> {
 
 function apiProbes(deps: ApiDependencies): Record<string, Probe> {
   return {
-    ordersDb: { check: () => deps.ordersDb.$queryRaw`SELECT 1`.then(() => undefined) },
-    inventoryDb: { check: () => deps.inventoryDb.$queryRaw`SELECT 1`.then(() => undefined) },
+    ordersDb: databaseProbe(deps.ordersDb),
+    inventoryDb: databaseProbe(deps.inventoryDb),
     // Reads fall back to Postgres and nothing is written to Redis first: without it, degraded.
-    redis: { check: () => deps.redis.ping().then(() => undefined), optional: true },
-    temporal: {
-      check: () =>
-        deps.temporal.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () =>
-          deps.temporal.workflowService
-            .getSystemInfo({})
-            .then((info) => ({ serverVersion: info.serverVersion })),
-        ),
-    },
+    redis: redisProbe(deps.redis, { optional: true }),
+    temporal: temporalProbe(deps.temporal),
     // Without CDC, orders are still written (their outbox rows wait): degraded, not unready.
     debezium: { check: () => connectorsRunning(deps.config.KAFKA_CONNECT_URL), optional: true },
   };

@@ -114,3 +114,41 @@ it('/actuator/health keeps the seed’s Spring shape over the same checks', asyn
     .get('/actuator/health')
     .expect(503);
 });
+
+/** The stack's worker and consumers processes, on their health ports. */
+const PROCESSES = [
+  {
+    name: 'worker',
+    port: stackConfig.WORKER_METRICS_PORT,
+    dependencies: ['inventoryDb', 'ordersDb', 'redis', 'temporal'],
+  },
+  {
+    name: 'consumers',
+    port: stackConfig.CONSUMERS_METRICS_PORT,
+    dependencies: ['inventoryDb', 'kafka', 'ordersDb', 'redis', 'temporal'],
+  },
+];
+
+it.each(PROCESSES)(
+  "the stack's $name process answers live, ready with each dependency, and the actuator shape",
+  async ({ port, dependencies }) => {
+    const get = async (path: string) => {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+        signal: AbortSignal.timeout(10_000),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    expect(await get('/health/live')).toEqual({ status: 200, body: { status: 'UP' } });
+    const ready = await get('/health/ready');
+    expect(ready.status).toBe(200);
+    const checks = ready.body.checks as Record<string, { status: string; latencyMs: number }>;
+    expect(Object.keys(checks).sort()).toEqual(dependencies);
+    for (const check of Object.values(checks)) {
+      expect(check.status).toBe('UP');
+      expect(check.latencyMs).toBeGreaterThanOrEqual(0);
+    }
+    const actuator = await get('/actuator/health');
+    expect(actuator.body.status).toBe('UP');
+    expect(Object.keys(actuator.body.components as object).sort()).toEqual(dependencies);
+  },
+);

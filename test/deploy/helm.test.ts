@@ -10,6 +10,8 @@ import path from 'node:path';
 import YAML from 'yaml';
 
 import { CONFIG_KEYS, loadConfig } from '../../lib/config';
+import { chooseExporter } from '../../lib/telemetry/exporter';
+import { TELEMETRY_SETTINGS } from '../../lib/telemetry/settings';
 import { productionProblems } from '../../lib/production-checks';
 import { PROJECT_TOPICS, TOPIC_PARTITIONS } from '../../deploy/kafka/topics';
 import { repoRoot } from '../../deploy/stack/paths';
@@ -157,7 +159,13 @@ describe('helm chart deploy/helm/trackops', () => {
 
   it.each(PROCESSES)('%s gets every setting lib/config.ts reads, and nothing it does not', (name) => {
     const env = environmentOf(manifests, container(find(manifests, 'Deployment', `shop-trackops-${name}`)));
-    expect(Object.keys(env).sort()).toEqual([...CONFIG_KEYS].sort());
+    // Besides the app's settings, where its traces go (the OTLP endpoint, empty by default, is left out).
+    const tracing = TELEMETRY_SETTINGS.filter(
+      (key) => key !== 'OTEL_EXPORTER_OTLP_ENDPOINT' && key !== 'OTEL_TRACES_SAMPLER_ARG',
+    );
+    expect(Object.keys(env).sort()).toEqual([...CONFIG_KEYS, ...tracing].sort());
+    expect(chooseExporter(env)).toEqual({ kind: 'zipkin', url: 'http://zipkin:9411/api/v2/spans' });
+    expect(env.DEPLOYMENT_ENVIRONMENT).toBe('production');
     const config = loadConfig(env);
     expect(config.NODE_ENV).toBe('production');
     expect(config.HOST).toBe('0.0.0.0');
@@ -272,6 +280,26 @@ describe('helm chart deploy/helm/trackops', () => {
     for (const name of PROCESSES) {
       const refs = container(find(rendered, 'Deployment', `shop-trackops-${name}`)).envFrom ?? [];
       expect(refs).toContainEqual({ secretRef: { name: 'trackops-prod' } });
+    }
+  });
+
+  it("sends the app processes' traces over OTLP, sampled, when values say so", () => {
+    const rendered = render([
+      ...secretFlags,
+      '--set',
+      'telemetry.OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318',
+      '--set',
+      'telemetry.OTEL_TRACES_SAMPLER=parentbased_traceidratio',
+      '--set-string',
+      'telemetry.OTEL_TRACES_SAMPLER_ARG=0.1',
+    ]);
+    for (const name of PROCESSES) {
+      const env = environmentOf(rendered, container(find(rendered, 'Deployment', `shop-trackops-${name}`)));
+      expect(chooseExporter(env)).toEqual({ kind: 'otlp', endpoint: 'http://otel-collector:4318' });
+      expect(env).toMatchObject({
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.1',
+      });
     }
   });
 });

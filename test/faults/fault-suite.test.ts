@@ -11,7 +11,13 @@
  * 15 s) and than a fulfilment status write's backoff ceiling (1 min), yet under the 5 min that a
  * not yet confirmed saga's database steps get before they may compensate (by design: no one paid).
  *
- * DISRUPTIVE (every component goes down once): in test/serial, and it leaves the stack healthy.
+ * FAULT_SUITE_SCALE=N runs it with N instances of the worker, the consumers and the API
+ * (`stack up --scale`, back to one of each afterwards): then the kill takes one instance while the
+ * others keep working, and the invariants also prove that no event or effect was doubled between
+ * them. `bin/trackops test` runs it with two of each; `npm run test:faults` with one.
+ *
+ * DISRUPTIVE (every component goes down once): a jest phase of its own (jest.faults.config.js),
+ * after every other suite, and it leaves the stack healthy.
  */
 import type { ComponentName } from '../../deploy/stack/component';
 import { killHard, restart, unhealthyComponents } from '../support/faults';
@@ -25,10 +31,14 @@ import {
   type OrderBody,
 } from '../support/orders-e2e';
 import { kafka } from '../support/signals';
+import { scaleAppProcesses } from '../support/stack-scale';
 import { testRunId } from '../support/db';
 import { driveOrder, ORDER_KINDS, restock, type OrderKind } from './order-stream';
 
 const RUN = testRunId('faults');
+const SCALE = Number(process.env.FAULT_SUITE_SCALE ?? '1');
+if (!Number.isInteger(SCALE) || SCALE < 1)
+  throw new Error(`FAULT_SUITE_SCALE=${process.env.FAULT_SUITE_SCALE}`);
 const stack = createStackClients(4);
 const clients = { ...stack, kafka: kafka() };
 const products = { plenty: `${RUN}-plenty`, scarce: `${RUN}-scarce` };
@@ -61,6 +71,7 @@ function launch(kind: OrderKind): Promise<string> {
 }
 
 beforeAll(async () => {
+  if (SCALE > 1) await scaleAppProcesses(SCALE);
   expect(await unhealthyComponents()).toEqual([]);
   await createProduct(products.plenty, PLENTY, '4.00');
   await createProduct(products.scarce, 0, '6.00');
@@ -73,12 +84,17 @@ beforeAll(async () => {
     messages: [{ key: `${RUN}-poison`, value: 'not an outbox event' }],
   });
   await producer.disconnect();
-}, 120_000);
+}, 360_000);
 
 afterAll(async () => {
-  console.info(`fault suite (${RUN}):\n${formatTable(table)}`);
-  await closeStackClients(stack, RUN);
-}, 120_000);
+  console.info(`fault suite (${RUN}, ${SCALE} of each app process):\n${formatTable(table)}`);
+  try {
+    // Whatever failed, the next run finds one instance of each.
+    if (SCALE > 1) await scaleAppProcesses(1);
+  } finally {
+    await closeStackClients(stack, RUN);
+  }
+}, 360_000);
 
 function formatTable(rows: FaultRow[]): string {
   const header: FaultRow = {

@@ -27,6 +27,7 @@ import {
   waitFor,
 } from '../support/orders-e2e';
 import { kafka, processedRows, runCli, signalsOf } from '../support/signals';
+import { scaleAppProcesses } from '../support/stack-scale';
 import { stackConfig } from '../support/stack-env';
 
 jest.setTimeout(420_000);
@@ -55,13 +56,7 @@ async function callApi<T>(port: number, method: string, route: string, body?: un
   return { status: response.status, body: (await response.json()) as T };
 }
 
-async function scaleTo(instances: number) {
-  const result = await runCli(
-    ['stack', 'up', '--no-demo', '--scale', `worker=${instances},consumers=${instances},api=${instances}`],
-    240_000,
-  );
-  if (result.code !== 0) throw new Error(`stack up --scale answered ${result.code}:\n${result.stderr}`);
-}
+const scaleTo = scaleAppProcesses;
 
 async function stackStatus(): Promise<ComponentStatus[]> {
   const result = await runCli(['stack', 'status', '--json'], 60_000);

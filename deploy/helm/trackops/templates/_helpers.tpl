@@ -57,3 +57,14 @@ envFrom:
   - secretRef:
       name: {{ include "trackops.secretName" . }}
 {{- end -}}
+
+{{/* The app processes' settings: those of every Job, and where their traces go. */}}
+{{- define "trackops.processEnvFrom" -}}
+envFrom:
+  - configMapRef:
+      name: {{ include "trackops.fullname" . }}-config
+  - configMapRef:
+      name: {{ include "trackops.fullname" . }}-telemetry
+  - secretRef:
+      name: {{ include "trackops.secretName" . }}
+{{- end -}}
