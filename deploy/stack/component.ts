@@ -2,7 +2,16 @@ import type { StackPaths } from './paths';
 import type { StackPorts } from './ports';
 
 export type ComponentName =
-  'postgres' | 'redis' | 'kafka' | 'connect' | 'temporal' | 'zipkin' | 'worker' | 'api' | 'consumers';
+  | 'postgres'
+  | 'redis'
+  | 'kafka'
+  | 'connect'
+  | 'temporal'
+  | 'zipkin'
+  | 'prometheus'
+  | 'worker'
+  | 'api'
+  | 'consumers';
 
 export interface StackContext {
   paths: StackPaths;

@@ -14,6 +14,7 @@ const portsSchema = z.object({
   WORKER_METRICS_PORT: port(9464),
   CONSUMERS_METRICS_PORT: port(9465),
   ZIPKIN_PORT: port(9411),
+  PROMETHEUS_PORT: port(9090),
 });
 
 export type StackPorts = z.infer<typeof portsSchema>;

@@ -39,7 +39,7 @@ interface ComposeFile {
 
 const COMPOSE_FILE = path.join(repoRoot, 'docker-compose.yml');
 const APP_SERVICES = ['api', 'worker', 'consumers'] as const;
-const INFRA_SERVICES = ['postgres', 'redis', 'kafka', 'connect', 'temporal', 'zipkin'] as const;
+const INFRA_SERVICES = ['postgres', 'redis', 'kafka', 'connect', 'temporal', 'zipkin', 'prometheus'] as const;
 /** The OpenTelemetry variables the compose file hands the app processes, beyond lib/config.ts's. */
 const TELEMETRY_KEYS = [
   'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
@@ -58,6 +58,7 @@ const PUBLISHED: Record<string, (keyof StackPorts)[]> = {
   connect: ['CONNECT_PORT'],
   temporal: ['TEMPORAL_PORT', 'TEMPORAL_UI_PORT'],
   zipkin: ['ZIPKIN_PORT'],
+  prometheus: ['PROMETHEUS_PORT'],
   api: ['API_PORT'],
   worker: ['WORKER_METRICS_PORT'],
   consumers: ['CONSUMERS_METRICS_PORT'],

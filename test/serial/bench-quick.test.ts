@@ -20,6 +20,7 @@ const COMPONENTS = [
   'api',
   'consumers',
   'zipkin',
+  'prometheus',
 ];
 
 function runQuickBench(outDir: string): Promise<{ code: number | null; output: string }> {

@@ -4,6 +4,7 @@ import { appEnvironment, appProcess } from './app-process';
 import { connectComponent } from './connect';
 import { kafkaComponent } from './kafka';
 import { postgresComponent } from './postgres';
+import { prometheusComponent } from './prometheus';
 import { redisComponent } from './redis';
 import { temporalComponent } from './temporal';
 import { zipkinComponent } from './zipkin';
@@ -53,4 +54,5 @@ export const STACK_COMPONENTS: readonly Component[] = [
   workerComponent,
   apiComponent,
   consumersComponent,
+  prometheusComponent,
 ];
