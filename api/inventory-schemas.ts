@@ -65,7 +65,8 @@ export const priceSchema = z
         type: 'number',
         exclusiveMinimum: 0,
         exclusiveMaximum: 10 ** MAX_PRICE_INTEGER_DIGITS,
-        multipleOf: 0.01,
+        // No multipleOf 0.01: in floating point 19.99 is no multiple of 0.01, so validators would
+        // refuse good prices; the description says the rule.
       },
       {
         type: 'string',

@@ -31,7 +31,7 @@ interface InventoryItemRow {
 }
 
 /** A batch's span names at most this many cache keys (a whole fetch can hold thousands). */
-const MAX_KEYS_IN_SPAN = 20;
+const MAX_KEYS_IN_SPAN = 100;
 
 /** Fence for a deleted row whose last version is unknown: nothing of it may be cached again. */
 const GONE = Number.MAX_SAFE_INTEGER;

@@ -10,6 +10,7 @@ import { createOrdersDb } from '../domain/orders/db';
 import { durationMs, loadConfig } from '../lib/config';
 import { assertProductionReady } from '../lib/production-checks';
 import { startHealthServer } from '../lib/health-server';
+import { databaseProbe, redisProbe } from '../lib/health/probes';
 import { createLogger } from '../lib/logger';
 import { createProcessRegistry } from '../lib/metrics/registry';
 import { temporalSdkMetricsReader, temporalSdkTelemetry } from '../lib/metrics/temporal-sdk-metrics';
@@ -77,9 +78,10 @@ async function main() {
     live: () => worker.getState() === 'RUNNING',
     ready: {
       temporal: { check: async () => ({ workerState: assertRunning(worker.getState()) }) },
-      ordersDb: { check: () => ordersDb.$queryRaw`SELECT 1`.then(() => undefined) },
-      inventoryDb: { check: () => inventoryDb.$queryRaw`SELECT 1`.then(() => undefined) },
-      redis: { check: () => redis.ping().then(() => undefined) },
+      ordersDb: databaseProbe(ordersDb),
+      inventoryDb: databaseProbe(inventoryDb),
+      // The simulated payment provider keeps its ledger in Redis: payments wait for it.
+      redis: redisProbe(redis, { optional: false }),
     },
     extraMetrics: temporalSdkMetricsReader(config.HOST, config.TEMPORAL_SDK_METRICS_PORT, logger),
   });

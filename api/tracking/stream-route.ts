@@ -32,6 +32,19 @@ export function createOrderStreamRouter(
   const router = Router();
 
   router.get('/api/orders/:id/stream', async (req, res) => {
+    // Listened for before the first await: a client gone while the order is read or the feed is
+    // joined (seconds, the first time) must still unsubscribe, and never get a heartbeat timer.
+    let closed = false;
+    let unsubscribe: (() => void) | undefined;
+    let heartbeat: NodeJS.Timeout | undefined;
+    const close = () => {
+      closed = true;
+      clearInterval(heartbeat);
+      const leave = unsubscribe;
+      unsubscribe = undefined;
+      leave?.();
+    };
+    req.on('close', close);
     const order = await trackedOrder(deps, req);
     const lastEventId = req.header('last-event-id') ?? undefined;
     const sent = new Set<string>();
@@ -42,7 +55,6 @@ export function createOrderStreamRouter(
       res.write(frame('order-event', event, event.id));
     };
     // Subscribed before the backlog is read: an event published meanwhile is in one or both, never neither.
-    let unsubscribe: () => void;
     try {
       unsubscribe = await bus.subscribe(order.id, {
         onEvent: (event) => (pending ? pending.push(event) : send(event)),
@@ -51,14 +63,10 @@ export function createOrderStreamRouter(
     } catch (error) {
       throw unavailable('the live feed is unavailable', error);
     }
-    let heartbeat: NodeJS.Timeout | undefined;
-    let closed = false;
-    const close = () => {
-      closed = true;
-      clearInterval(heartbeat);
-      unsubscribe();
-    };
-    req.on('close', close);
+    if (closed) {
+      close();
+      return;
+    }
     try {
       const backlog = await orderBacklog(deps.ordersDb, deps.inventoryDb, order.id);
       startStream(res, options.reconnectMs);

@@ -17,13 +17,27 @@ export function serviceName(env: NodeJS.ProcessEnv, entry: string | undefined): 
   return SERVICE_BY_ENTRY_FOLDER[folder] ?? 'trackops';
 }
 
+/** One attribute of OTEL_RESOURCE_ATTRIBUTES (`key=value,key=value`, values percent-encoded). */
+function resourceAttribute(env: NodeJS.ProcessEnv, key: string): string | undefined {
+  for (const pair of (env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',')) {
+    const at = pair.indexOf('=');
+    if (at > 0 && pair.slice(0, at).trim() === key) return decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return undefined;
+}
+
 /**
  * service.name, service.version and deployment.environment. The SDK merges
  * `OTEL_RESOURCE_ATTRIBUTES` over these, so an operator can still override any of them.
  */
 export function trackopsResource(env: NodeJS.ProcessEnv, entry: string | undefined): Resource {
-  // NODE_ENV says how the code runs (the local stack runs it as production), not where.
-  const environment = env.DEPLOYMENT_ENVIRONMENT ?? 'local';
+  // NODE_ENV says how the code runs (the local stack runs it as production), not where. An
+  // environment named in OTEL_RESOURCE_ATTRIBUTES (either spelling) wins, and sets both spellings.
+  const environment =
+    resourceAttribute(env, 'deployment.environment.name') ??
+    resourceAttribute(env, 'deployment.environment') ??
+    env.DEPLOYMENT_ENVIRONMENT ??
+    'local';
   return resourceFromAttributes({
     [ATTR_SERVICE_NAME]: serviceName(env, entry),
     [ATTR_SERVICE_VERSION]: packageJson.version,

@@ -47,6 +47,14 @@ export async function tracesOfOrder(
   return traces.sort((a, b) => startOf(a) - startOf(b));
 }
 
+/** Zipkin's trace search (`/api/v2/traces`) with the given parameters, as its UI would ask it. */
+export function searchTraces(
+  query: Record<string, string>,
+  baseUrl = zipkinBaseUrl(),
+): Promise<ZipkinSpan[][]> {
+  return zipkinJson<ZipkinSpan[][]>(baseUrl, `/api/v2/traces?${new URLSearchParams(query).toString()}`);
+}
+
 export async function traceById(traceId: string, baseUrl = zipkinBaseUrl()): Promise<ZipkinSpan[]> {
   return zipkinJson<ZipkinSpan[]>(baseUrl, `/api/v2/trace/${traceId}`);
 }

@@ -290,7 +290,7 @@ describe('helm chart deploy/helm/trackops', () => {
       'telemetry.OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318',
       '--set',
       'telemetry.OTEL_TRACES_SAMPLER=parentbased_traceidratio',
-      '--set-string',
+      '--set',
       'telemetry.OTEL_TRACES_SAMPLER_ARG=0.1',
     ]);
     for (const name of PROCESSES) {
@@ -301,5 +301,11 @@ describe('helm chart deploy/helm/trackops', () => {
         OTEL_TRACES_SAMPLER_ARG: '0.1',
       });
     }
+  });
+
+  it('keeps a sampling ratio of 0 (no new trace kept), which helm hands over as the number 0', () => {
+    const rendered = render([...secretFlags, '--set', 'telemetry.OTEL_TRACES_SAMPLER_ARG=0']);
+    const env = environmentOf(rendered, container(find(rendered, 'Deployment', 'shop-trackops-api')));
+    expect(env.OTEL_TRACES_SAMPLER_ARG).toBe('0');
   });
 });

@@ -77,5 +77,8 @@ test('OTEL_TRACES_SAMPLER=always_off keeps nothing, not even under a sampled par
 
 test('OTEL_RESOURCE_ATTRIBUTES overrides the environment the process reports', async () => {
   const result = await probe({ OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=eu-prod' });
-  expect(result.resource?.['deployment.environment']).toBe('eu-prod');
+  expect(result.resource).toMatchObject({
+    'deployment.environment': 'eu-prod',
+    'deployment.environment.name': 'eu-prod',
+  });
 });

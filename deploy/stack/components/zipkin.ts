@@ -15,9 +15,9 @@ const JAR = `zipkin-server-${ZIPKIN_VERSION}-exec.jar`;
 /**
  * In-memory storage keeps this many spans (oldest traces dropped first), about 400 orders with
  * everything their saga and the consumers did. Each span costs about 6 KiB of heap with its
- * indexes (381 MiB of old generation held 60 000): with 60 000 spans in a 256 MiB heap, Zipkin spent
- * most of a core in back-to-back full collections under the bench (245 in four minutes), which
- * cost the saga its throughput.
+ * indexes (measured with a 1 GiB heap: 381 MiB of old generation held 60 000). With 60 000 spans
+ * in a 256 MiB heap, Zipkin spent most of a core in back-to-back full collections under the bench
+ * (245 in four minutes), which cost the saga its throughput.
  */
 const MAX_SPANS = 30_000;
 const HEAP = ['-Xms64m', '-Xmx512m'];
