@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client } from 'pg';
-import { stackConfig, uniqueSuffix } from '../support/stack-env';
+import { TopicWatcher } from '../support/signals';
+import { stackConfig } from '../support/stack-env';
 
 interface ApplicationEvent {
   eventId: string;
@@ -13,32 +13,27 @@ interface ApplicationEvent {
 
 /** Runs against the stack's consumers process: raw order changes become the seed's application events. */
 describe('application events (ORDER_CREATED, ORDER_CANCELLED)', () => {
-  let consumer: Consumer;
+  // A group that starts at each partition's end as it is now (not at "latest" some time after it
+  // joined, which could skip the ORDER_CREATED this test causes).
+  const watcher = new TopicWatcher(['ORDER_CREATED', 'ORDER_CANCELLED']);
   let db: Client;
-  const seen: ApplicationEvent[] = [];
+  const events = () =>
+    watcher.seen.flatMap((m) => (m.value ? [JSON.parse(m.value) as ApplicationEvent] : []));
 
   beforeAll(async () => {
     db = new Client({ connectionString: stackConfig.ORDERS_DATABASE_URL });
     await db.connect();
-    const kafka = new Kafka({ brokers: stackConfig.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
-    consumer = kafka.consumer({ groupId: `test-app-events-${uniqueSuffix()}` });
-    await consumer.connect();
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    await consumer.subscribe({ topics: ['ORDER_CREATED', 'ORDER_CANCELLED'], fromBeginning: false });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        if (message.value) seen.push(JSON.parse(message.value.toString()) as ApplicationEvent);
-      },
-    });
-    await joined;
+    await watcher.start();
   });
 
   afterAll(async () => {
-    await consumer.disconnect();
+    await watcher.stop();
     await db.end();
   });
 
-  const waitFor = async (predicate: () => boolean, ms = 30_000) => {
+  // Generous: a suite running beside this one may join or leave the stack's consumer groups, and a
+  // rebalance holds every partition of the group until each member has rejoined.
+  const waitFor = async (predicate: () => boolean, ms = 90_000) => {
     const deadline = Date.now() + ms;
     while (!predicate()) {
       if (Date.now() > deadline) throw new Error('timed out waiting for application events');
@@ -53,13 +48,13 @@ describe('application events (ORDER_CREATED, ORDER_CANCELLED)', () => {
        VALUES ($1, 'app-events', 5.00, '1 Event St', 'Kafkaville', '1000', 'NL')`,
       [orderId],
     );
-    await waitFor(() => seen.some((e) => e.orderId === orderId && e.type === 'ORDER_CREATED'));
+    await waitFor(() => events().some((e) => e.orderId === orderId && e.type === 'ORDER_CREATED'));
     await db.query(
       `UPDATE orders SET status = 'CANCELLED', cancellation_reason = 'CUSTOMER_REQUEST', version = version + 1 WHERE id = $1`,
       [orderId],
     );
-    await waitFor(() => seen.some((e) => e.orderId === orderId && e.type === 'ORDER_CANCELLED'));
-    const cancelled = seen.find((e) => e.orderId === orderId && e.type === 'ORDER_CANCELLED')!;
+    await waitFor(() => events().some((e) => e.orderId === orderId && e.type === 'ORDER_CANCELLED'));
+    const cancelled = events().find((e) => e.orderId === orderId && e.type === 'ORDER_CANCELLED')!;
     expect(cancelled).toMatchObject({
       eventId: `${orderId}:ORDER_CANCELLED`,
       status: 'CANCELLED',
@@ -68,7 +63,7 @@ describe('application events (ORDER_CREATED, ORDER_CANCELLED)', () => {
     // An unrelated update (no status change) publishes nothing more.
     await db.query(`UPDATE orders SET delivery_instructions = 'leave at door' WHERE id = $1`, [orderId]);
     await new Promise((r) => setTimeout(r, 2000));
-    expect(seen.filter((e) => e.orderId === orderId)).toHaveLength(2);
+    expect(events().filter((e) => e.orderId === orderId)).toHaveLength(2);
     await db.query('DELETE FROM orders WHERE id = $1', [orderId]);
-  }, 60_000);
+  }, 240_000);
 });
