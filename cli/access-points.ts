@@ -15,7 +15,7 @@ export function printAccessPoints(ctx: StackContext): void {
       : []),
     `  Temporal Web UI     http://127.0.0.1:${p.TEMPORAL_UI_PORT}/namespaces/default/workflows`,
     `  Traces (Zipkin)     http://127.0.0.1:${p.ZIPKIN_PORT}/zipkin/   (bin/trackops trace <orderId>)`,
-    `  Metrics (Prometheus) http://127.0.0.1:${p.PROMETHEUS_PORT}/graph   (scrapes every app process's /metrics)`,
+    `  Metrics             http://127.0.0.1:${p.PROMETHEUS_PORT}/graph   (Prometheus, scraping every app process)`,
     `  Kafka Connect       http://127.0.0.1:${p.CONNECT_PORT}/connectors?expand=status`,
     `  Kafka bootstrap     127.0.0.1:${p.KAFKA_PORT}`,
     `  Postgres            127.0.0.1:${p.POSTGRES_PORT} (databases trackops_orders, trackops_inventory)`,
