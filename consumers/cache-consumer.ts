@@ -166,37 +166,41 @@ export function createCacheConsumer(deps: CacheConsumerDeps): BatchConsumerDefin
 
     // 2. Per entry its fence, then its store; all issued at once, so one pipelined round trip in
     // which each entry's fence runs before its store.
-    const loaded = (w: EntryWork) => !w.deleted && (w.kind === 'order' ? orders : items).has(w.id);
-    const warms = work.filter(loaded).length;
-    const fences = work.filter((w) => w.fence !== undefined || !(w.deleted || loaded(w))).length;
     await inBusinessSpan(
       'trackops-cache',
       'cache invalidate and warm',
       {
         'trackops.cache.entries': work.length,
-        'trackops.cache.invalidations': fences,
-        'trackops.cache.warms': warms,
         'trackops.cache.keys': work.slice(0, MAX_KEYS_IN_SPAN).map((w) => w.key),
       },
-      () =>
-        Promise.all(
-          work.flatMap((w) => {
-            const steps: Promise<unknown>[] = [];
-            if (w.fence !== undefined) {
-              const generationKey = w.kind === 'order' ? ORDERS_GENERATION_KEY : undefined;
-              steps.push(cache.invalidate(w.key, w.fence, { generationKey }));
-            }
-            if (!w.deleted) {
-              const entry: CacheEntry<unknown> | undefined =
-                w.kind === 'order' ? orders.get(w.id) : items.get(w.id);
-              if (entry) steps.push(cache.set(w.key, entry, { kind: 'warm' }));
+      (span) => {
+        let invalidations = 0;
+        let warms = 0;
+        const steps = work.flatMap((w) => {
+          const entrySteps: Promise<unknown>[] = [];
+          if (w.fence !== undefined) {
+            const generationKey = w.kind === 'order' ? ORDERS_GENERATION_KEY : undefined;
+            entrySteps.push(cache.invalidate(w.key, w.fence, { generationKey }));
+            invalidations += 1;
+          }
+          if (!w.deleted) {
+            const entry: CacheEntry<unknown> | undefined =
+              w.kind === 'order' ? orders.get(w.id) : items.get(w.id);
+            if (entry) {
+              entrySteps.push(cache.set(w.key, entry, { kind: 'warm' }));
+              warms += 1;
+            } else if (w.fence === undefined) {
               // No row: deleted meanwhile, and its delete event fences the key (an order's items go
               // with it, so for an items-only change the order is fenced here as well).
-              else if (w.fence === undefined) steps.push(cache.invalidate(w.key, GONE));
+              entrySteps.push(cache.invalidate(w.key, GONE));
+              invalidations += 1;
             }
-            return steps;
-          }),
-        ),
+          }
+          return entrySteps;
+        });
+        span.setAttributes({ 'trackops.cache.invalidations': invalidations, 'trackops.cache.warms': warms });
+        return Promise.all(steps);
+      },
     );
   }
 

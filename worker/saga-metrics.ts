@@ -12,8 +12,8 @@ import type {
   Next,
 } from '@temporalio/worker';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { COMPENSATIONS } from './saga-activity-kinds';
 
-const COMPENSATIONS = new Set(['releaseInventory', 'voidOrRefundPayment']);
 /** Sagas whose placement this process saw but whose end it has not; bounded against leaks. */
 const MAX_TRACKED_SAGAS = 50_000;
 const DURATION_BUCKETS_SECONDS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600];

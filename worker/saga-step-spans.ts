@@ -1,34 +1,13 @@
-import { Context } from '@temporalio/activity';
+import { Context, type Info } from '@temporalio/activity';
 import {
   type ActivityExecuteInput,
   type ActivityInboundCallsInterceptor,
   type ActivityInterceptorsFactory,
   type Next,
 } from '@temporalio/worker';
-import type { Compensations, OrderActivities } from '../activities/types';
 import { inBusinessSpan } from '../lib/telemetry/business-span';
 import { runInLogScope } from '../lib/telemetry/log-context';
-
-const COMPENSATIONS: ReadonlySet<string> = new Set<keyof Compensations>([
-  'releaseInventory',
-  'voidOrRefundPayment',
-]);
-const FORWARD_STEPS: ReadonlySet<string> = new Set<Exclude<keyof OrderActivities, keyof Compensations>>([
-  'placeOrder',
-  'reserveInventory',
-  'commitInventory',
-  'authorizePayment',
-  'capturePayment',
-  'recordOrderStatus',
-  'raiseShipmentSlaAlert',
-]);
-
-function orderIdOf(args: readonly unknown[]): string | undefined {
-  const [first] = args;
-  if (typeof first !== 'object' || first === null) return undefined;
-  const { orderId } = first as { orderId?: unknown };
-  return typeof orderId === 'string' ? orderId : undefined;
-}
+import { COMPENSATIONS, FORWARD_STEPS } from './saga-activity-kinds';
 
 /**
  * Inside Temporal's RunActivity span, a span that says what the step means for the order:
@@ -42,37 +21,36 @@ class SagaStepSpanInterceptor implements ActivityInboundCallsInterceptor {
     input: ActivityExecuteInput,
     next: Next<ActivityInboundCallsInterceptor, 'execute'>,
   ): Promise<unknown> {
-    const { activityType, activityId, attempt, isLocal, workflowExecution } = Context.current().info;
+    const info = Context.current().info;
     // An activity's log lines name the saga they work for, as a request's name the request.
-    return runInLogScope({ requestId: workflowExecution?.workflowId ?? activityId }, () =>
-      this.inStepSpan(input, next, activityType, attempt, isLocal),
+    return runInLogScope({ requestId: info.workflowExecution?.workflowId ?? info.activityId }, () =>
+      inStepSpan(input, next, info),
     );
   }
+}
 
-  private inStepSpan(
-    input: ActivityExecuteInput,
-    next: Next<ActivityInboundCallsInterceptor, 'execute'>,
-    activityType: string,
-    attempt: number,
-    isLocal: boolean,
-  ): Promise<unknown> {
-    const compensation = COMPENSATIONS.has(activityType);
-    if (!compensation && !FORWARD_STEPS.has(activityType)) return next(input);
-    const status = (input.args[0] as { status?: unknown } | undefined)?.status;
-    return inBusinessSpan(
-      'trackops-saga',
-      `saga ${compensation ? 'compensation' : 'step'} ${activityType}`,
-      {
-        'trackops.order.id': orderIdOf(input.args) ?? '',
-        'trackops.saga.step': activityType,
-        'trackops.saga.compensation': compensation,
-        'trackops.saga.attempt': attempt,
-        'trackops.saga.local': isLocal,
-        ...(typeof status === 'string' ? { 'trackops.order.status': status } : {}),
-      },
-      () => next(input),
-    );
-  }
+function inStepSpan(
+  input: ActivityExecuteInput,
+  next: Next<ActivityInboundCallsInterceptor, 'execute'>,
+  { activityType, attempt, isLocal }: Info,
+): Promise<unknown> {
+  const compensation = COMPENSATIONS.has(activityType);
+  if (!compensation && !FORWARD_STEPS.has(activityType)) return next(input);
+  // Every saga activity takes one object naming its order (and, recording a status, the status).
+  const { orderId, status } = (input.args[0] ?? {}) as { orderId?: unknown; status?: unknown };
+  return inBusinessSpan(
+    'trackops-saga',
+    `saga ${compensation ? 'compensation' : 'step'} ${activityType}`,
+    {
+      'trackops.order.id': typeof orderId === 'string' ? orderId : '',
+      'trackops.saga.step': activityType,
+      'trackops.saga.compensation': compensation,
+      'trackops.saga.attempt': attempt,
+      'trackops.saga.local': isLocal,
+      ...(typeof status === 'string' ? { 'trackops.order.status': status } : {}),
+    },
+    () => next(input),
+  );
 }
 
 export const sagaStepSpans: ActivityInterceptorsFactory = () => ({ inbound: new SagaStepSpanInterceptor() });

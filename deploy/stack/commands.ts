@@ -83,3 +83,14 @@ export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 1000): Pr
     socket.once('error', () => done(false));
   });
 }
+
+/** True when `url` answers a 2xx within the timeout (a health or readiness endpoint). */
+export async function httpOk(url: string, timeoutMs = 1500): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

@@ -47,6 +47,19 @@ interface Frame {
   data: unknown;
 }
 
+/** One SSE block as an event frame; comments and the retry block carry no data and are none. */
+function frameOf(block: string): Frame | undefined {
+  const fields = new Map<string, string>();
+  for (const line of block.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
+  const data = fields.get('data');
+  return data === undefined
+    ? undefined
+    : { event: fields.get('event') ?? 'message', id: fields.get('id'), data: JSON.parse(data) };
+}
+
 /** Reads SSE frames until `until` says stop, then aborts the connection. */
 async function readStream(url: string, until: (frames: Frame[]) => boolean, lastEventId?: string) {
   const abort = new AbortController();
@@ -65,21 +78,9 @@ async function readStream(url: string, until: (frames: Frame[]) => boolean, last
       buffer += decoder.decode(chunk, { stream: true });
       let end: number;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
+        const frame = frameOf(buffer.slice(0, end));
         buffer = buffer.slice(end + 2);
-        const fields = new Map<string, string>();
-        for (const line of block.split('\n')) {
-          const colon = line.indexOf(':');
-          if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
-        }
-        const data = fields.get('data');
-        if (data !== undefined) {
-          frames.push({
-            event: fields.get('event') ?? 'message',
-            id: fields.get('id'),
-            data: JSON.parse(data),
-          });
-        }
+        if (frame) frames.push(frame);
       }
       if (until(frames)) break;
     }
@@ -203,14 +204,12 @@ const heartbeatsSinceLastEvent = (text: string) =>
   (text.slice(Math.max(0, text.lastIndexOf('\nevent: '))).match(HEARTBEAT) ?? []).length;
 /** The order events in the complete frames of a raw stream. */
 const orderEventsIn = (text: string) =>
-  text
-    .split('\n\n')
-    .slice(0, -1)
-    .filter((block) => block.split('\n').includes('event: order-event'))
-    .map((block) => {
-      const data = block.split('\n').find((line) => line.startsWith('data: '));
-      return JSON.parse(data?.slice('data: '.length) ?? 'null') as TrackingEvent;
-    });
+  eventsOf(
+    text
+      .split('\n\n')
+      .slice(0, -1)
+      .flatMap((block) => frameOf(block) ?? []),
+  );
 
 it('sends heartbeat comments on an idle stream and keeps it open', async () => {
   // What the README promises for production; the third instance shortens it.

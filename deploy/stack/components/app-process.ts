@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { httpOk } from '../commands';
 import type { Component, ComponentName, StackContext } from '../component';
 import { launchDetached, livePid, stopProcess } from '../processes';
 import { repoRoot } from '../paths';
@@ -72,16 +73,8 @@ export function appProcess(spec: AppProcessSpec): Component {
     }
     return indexes;
   };
-  const instanceHealthy = async (ctx: StackContext, index: number) => {
-    try {
-      const response = await fetch(`http://${LOOPBACK}:${instanceHealthPort(ctx, spec.name, index)}/health`, {
-        signal: AbortSignal.timeout(1500),
-      });
-      return response.ok;
-    } catch {
-      return false;
-    }
-  };
+  const instanceHealthy = (ctx: StackContext, index: number) =>
+    httpOk(`http://${LOOPBACK}:${instanceHealthPort(ctx, spec.name, index)}/health`);
   const range = (count: number) => Array.from({ length: count }, (_, index) => index);
 
   return {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { installDebianPackages } from '../apt';
-import { commandExists } from '../commands';
+import { commandExists, httpOk } from '../commands';
 import type { Component, StackContext } from '../component';
 import { repoRoot } from '../paths';
 import { LOOPBACK } from '../ports';
@@ -37,46 +37,40 @@ function processOf(job: ScrapeJob): ScalableName {
   return name as ScalableName;
 }
 
-/**
- * Compose's config with the stack's addresses: each job reads its targets from a file that lists
- * every instance `stack up --scale` runs, rewritten on each `stack up` (Prometheus watches it).
- */
-function writeConfig(ctx: StackContext): void {
-  const paths = files(ctx);
-  const compose = YAML.parse(fs.readFileSync(COMPOSE_CONFIG, 'utf8')) as {
-    global?: Record<string, unknown>;
-    scrape_configs: ScrapeJob[];
-  };
-  fs.mkdirSync(paths.targets, { recursive: true });
+type ComposeConfig = { global?: Record<string, unknown>; scrape_configs: ScrapeJob[] };
+
+const readComposeConfig = () => YAML.parse(fs.readFileSync(COMPOSE_CONFIG, 'utf8')) as ComposeConfig;
+const targetFile = (ctx: StackContext, job: ScrapeJob) =>
+  path.join(files(ctx).targets, `${job.job_name}.json`);
+
+/** Each job's targets: every instance `stack up --scale` runs (Prometheus watches these files). */
+function writeTargets(ctx: StackContext, compose: ComposeConfig): void {
+  fs.mkdirSync(files(ctx).targets, { recursive: true });
   const scale = readScale(ctx);
-  const jobs = compose.scrape_configs.map((job) => {
+  for (const job of compose.scrape_configs) {
     const process = processOf(job);
     const targets = Array.from(
       { length: scale[process] },
       (_, index) => `${LOOPBACK}:${instanceHealthPort(ctx, process, index)}`,
     );
-    const targetFile = path.join(paths.targets, `${job.job_name}.json`);
-    fs.writeFileSync(targetFile, `${JSON.stringify([{ targets }], null, 2)}\n`);
-    const { static_configs: _compose, ...rest } = job;
-    return { ...rest, file_sd_configs: [{ files: [targetFile] }] };
-  });
+    fs.writeFileSync(targetFile(ctx, job), `${JSON.stringify([{ targets }], null, 2)}\n`);
+  }
+}
+
+/** Compose's config with the stack's addresses: each job reads its targets from its file. */
+function writeConfig(ctx: StackContext, compose: ComposeConfig): void {
+  const jobs = compose.scrape_configs.map(({ static_configs: _compose, ...job }) => ({
+    ...job,
+    file_sd_configs: [{ files: [targetFile(ctx, job)] }],
+  }));
   const config = {
     global: { ...compose.global, scrape_interval: LOCAL_SCRAPE_INTERVAL },
     scrape_configs: jobs,
   };
-  fs.writeFileSync(paths.config, YAML.stringify(config));
+  fs.writeFileSync(files(ctx).config, YAML.stringify(config));
 }
 
-async function isHealthy(ctx: StackContext): Promise<boolean> {
-  try {
-    const response = await fetch(`http://${LOOPBACK}:${ctx.ports.PROMETHEUS_PORT}/-/ready`, {
-      signal: AbortSignal.timeout(1500),
-    });
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
+const isHealthy = (ctx: StackContext) => httpOk(`http://${LOOPBACK}:${ctx.ports.PROMETHEUS_PORT}/-/ready`);
 
 /**
  * Prometheus (Debian's package) scraping the app processes' /metrics, so the metrics can be queried
@@ -103,7 +97,9 @@ export const prometheusComponent: Component = {
     const paths = files(ctx);
     if (livePid(paths.pidFile) !== undefined) return;
     fs.mkdirSync(paths.data, { recursive: true });
-    writeConfig(ctx);
+    const compose = readComposeConfig();
+    writeTargets(ctx, compose);
+    writeConfig(ctx, compose);
     launchDetached({
       command: 'prometheus',
       args: [
@@ -119,7 +115,7 @@ export const prometheusComponent: Component = {
 
   async configure(ctx) {
     // The scale may have changed since Prometheus started: its target files follow it.
-    writeConfig(ctx);
+    writeTargets(ctx, readComposeConfig());
   },
 
   async stop(ctx) {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isExecutable, requireTemporalBinaries, temporalBinaries } from '../../temporal/binaries';
-import { mustRun, portOpen, runCommand } from '../commands';
+import { httpOk, mustRun, portOpen, runCommand } from '../commands';
 import type { Component, StackContext } from '../component';
 import { repoRoot } from '../paths';
 import { installVenv, venvUpToDate, type PythonVenvTool } from '../python-venv';
@@ -71,17 +71,7 @@ async function cliSucceeds(
   return result.code === 0 && (expect === undefined || result.stdout.trim() === expect);
 }
 
-async function uiAnswers(ctx: StackContext): Promise<boolean> {
-  try {
-    const response = await fetch(`http://${LOOPBACK}:${ctx.ports.TEMPORAL_UI_PORT}/`, {
-      signal: AbortSignal.timeout(2000),
-    });
-    await response.body?.cancel();
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
+const uiAnswers = (ctx: StackContext) => httpOk(`http://${LOOPBACK}:${ctx.ports.TEMPORAL_UI_PORT}/`, 2000);
 
 function startDevArgs(ctx: StackContext): string[] {
   const searchAttributes = Object.entries(TEMPORAL_SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
