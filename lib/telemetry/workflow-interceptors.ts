@@ -1,55 +1,293 @@
 /**
- * Temporal's OTel workflow interceptors as the worker bundles them into the saga's sandbox (only
- * `@temporalio/workflow` and the interceptors' workflow part: deterministic), with scheduling made
- * synchronous. Their activity interceptors await once more before scheduling when a history lacks
- * the SDK flag that says it was recorded with them; a saga started before tracing was installed
- * (the recorded v1-customer-cancel history) then schedules across an update's completion in a
- * different order and no longer replays. Here the StartActivity span is opened, the context put in
- * the activity's headers and the span ended in the same tick; RunActivity spans carry the duration.
+ * The workflow side of tracing, bundled into the saga's sandbox (deterministic: only
+ * `@temporalio/workflow` and plain code). Runs started with this version trace through
+ * `SandboxTracer` (sandbox-spans.ts). A run recorded before it is replayed with the spans it was
+ * recorded with, since Temporal's OTel workflow interceptors draw span ids from the workflow's
+ * random sequence (the one `uuid4()` draws the payment key from): Temporal's interceptors if its
+ * history says they ran, none if it was recorded before tracing was installed. The choice is made
+ * once per run, at its first activation.
+ *
+ * The span names and parents are Temporal's: RunWorkflow, HandleUpdate, ValidateUpdate,
+ * HandleSignal, HandleQuery, StartActivity (for local activities too), StartChildWorkflow,
+ * SignalWorkflow, ContinueAsNew. Nexus operations are not traced (the saga has none).
  */
-import type {
-  ActivityInput,
-  LocalActivityInput,
-  Next,
-  WorkflowInterceptors,
-  WorkflowOutboundCallsInterceptor,
+import {
+  ContinueAsNew,
+  patched,
+  workflowInfo,
+  type ActivityInput,
+  type ContinueAsNewInput,
+  type DisposeInput,
+  type GetLogAttributesInput,
+  type LocalActivityInput,
+  type Next,
+  type QueryInput,
+  type SignalInput,
+  type SignalWorkflowInput,
+  type StartChildWorkflowExecutionInput,
+  type UpdateInput,
+  type WorkflowExecuteInput,
+  type WorkflowInboundCallsInterceptor,
+  type WorkflowInterceptors,
+  type WorkflowInternalsInterceptor,
+  type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
+// Internal paths, as Temporal's OTel interceptors import them: which SDK flags a history recorded.
+import { SdkFlags } from '@temporalio/workflow/lib/flags';
+import { getActivator } from '@temporalio/workflow/lib/global-attributes';
 import {
-  headersWithContext,
-  instrumentSync,
-} from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
-import {
-  OpenTelemetryInboundInterceptor,
-  OpenTelemetryInternalsInterceptor,
-  OpenTelemetryOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/workflow';
+  contextFromHeaders,
+  headersWith,
+  SandboxTracer,
+  type SandboxSpan,
+  type SpanContext,
+} from './sandbox-spans';
+import { recordedTracing, type RecordedTracing } from './recorded-workflow-tracing';
 
-class SynchronousSchedulingOutbound extends OpenTelemetryOutboundInterceptor {
-  override scheduleActivity(
-    input: ActivityInput,
-    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>,
-  ) {
-    return instrumentSync({
-      tracer: this.tracer,
-      spanName: `StartActivity:${input.activityType}`,
-      fn: () => next({ ...input, headers: headersWithContext(input.headers) }),
-    });
+/** Runs with this marker trace through the sandbox tracer. */
+export const PATCH_SANDBOX_SPANS = 'sandbox-spans';
+
+/**
+ * sandbox: this version's tracer; recorded: Temporal's interceptors, for runs recorded with them
+ * (their update handler records this flag in the run's first task, and every traced saga began with
+ * its `orderPlaced` update); untraced: runs recorded before tracing, replayed without spans.
+ */
+type Mode = 'sandbox' | 'recorded' | 'untraced';
+
+function modeOfThisRun(): Mode {
+  if (patched(PATCH_SANDBOX_SPANS)) return 'sandbox';
+  // Only reached while replaying (a live first activation takes the patch), where hasFlag reads the history.
+  return getActivator().hasFlag(SdkFlags.OpenTelemetryInterceptorsInstrumentsAllMethods)
+    ? 'recorded'
+    : 'untraced';
+}
+
+/** One per workflow run (the interceptor factory is called for each). */
+class RunTracing {
+  private mode: Mode | undefined;
+  private recordedInterceptors: RecordedTracing | undefined;
+  readonly tracer = new SandboxTracer();
+  /** The span the workflow code is running in right now (synchronously); else the run's own. */
+  current: SpanContext | undefined;
+  runSpan: SpanContext | undefined;
+
+  /** Decided by the first traced inbound call: a run's first activation, never a query. */
+  decide(): Mode {
+    this.mode ??= modeOfThisRun();
+    return this.mode;
   }
 
-  override scheduleLocalActivity(
+  /** Queries and validators never decide (they must not add a marker); before a decision, untraced. */
+  decided(): Mode | undefined {
+    return this.mode;
+  }
+
+  recorded(): RecordedTracing {
+    this.recordedInterceptors ??= recordedTracing();
+    return this.recordedInterceptors;
+  }
+
+  parentForOutbound(): SpanContext | undefined {
+    return this.current ?? this.runSpan;
+  }
+
+  /** Runs `fn` as the current span's work, ending the span when its promise settles. */
+  async within<T>(
+    span: SandboxSpan,
+    fn: () => Promise<T>,
+    acceptable?: (error: unknown) => boolean,
+  ): Promise<T> {
+    let pending: Promise<T>;
+    try {
+      pending = this.synchronously(span.context, fn);
+    } catch (error) {
+      span.end(acceptable?.(error) ? undefined : error);
+      throw error;
+    }
+    return pending.then(
+      (result) => {
+        span.end();
+        return result;
+      },
+      (error: unknown) => {
+        span.end(acceptable?.(error) ? undefined : error);
+        throw error;
+      },
+    );
+  }
+
+  /** The synchronous part of `fn` runs with `context` current. */
+  synchronously<T>(context: SpanContext, fn: () => T): T {
+    const previous = this.current;
+    this.current = context;
+    try {
+      return fn();
+    } finally {
+      this.current = previous;
+    }
+  }
+}
+
+class TracingInbound implements WorkflowInboundCallsInterceptor {
+  constructor(private readonly run: RunTracing) {}
+
+  execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>) {
+    const mode = this.run.decide();
+    if (mode === 'recorded') return this.run.recorded().inbound.execute(input, next);
+    if (mode === 'untraced') return next(input);
+    const span = this.run.tracer.start(`RunWorkflow:${workflowTypeOf()}`, contextFromHeaders(input.headers));
+    this.run.runSpan = span.context;
+    return this.run.within(
+      span,
+      () => next(input),
+      (error) => error instanceof ContinueAsNew,
+    );
+  }
+
+  handleSignal(input: SignalInput, next: Next<WorkflowInboundCallsInterceptor, 'handleSignal'>) {
+    const mode = this.run.decide();
+    if (mode === 'recorded') return this.run.recorded().inbound.handleSignal(input, next);
+    if (mode === 'untraced') return next(input);
+    const span = this.run.tracer.start(`HandleSignal:${input.signalName}`, contextFromHeaders(input.headers));
+    return this.run.within(span, () => next(input));
+  }
+
+  handleUpdate(input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'handleUpdate'>) {
+    const mode = this.run.decide();
+    if (mode === 'recorded') return this.run.recorded().inbound.handleUpdate(input, next);
+    if (mode === 'untraced') return next(input);
+    const span = this.run.tracer.start(`HandleUpdate:${input.name}`, contextFromHeaders(input.headers));
+    span.setAttribute('temporalUpdateId', input.updateId);
+    return this.run.within(span, () => next(input));
+  }
+
+  validateUpdate(input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'validateUpdate'>) {
+    const mode = this.run.decided();
+    if (mode === 'recorded') return this.run.recorded().inbound.validateUpdate(input, next);
+    if (mode !== 'sandbox') return next(input);
+    // Validators may run again on a replay (or not at all): their spans are named, not counted.
+    const span = this.run.tracer.start(
+      `ValidateUpdate:${input.name}`,
+      contextFromHeaders(input.headers),
+      `validate/${input.updateId}`,
+    );
+    span.setAttribute('temporalUpdateId', input.updateId);
+    try {
+      this.run.synchronously(span.context, () => next(input));
+      span.end();
+    } catch (error) {
+      span.end(error);
+      throw error;
+    }
+  }
+
+  handleQuery(input: QueryInput, next: Next<WorkflowInboundCallsInterceptor, 'handleQuery'>) {
+    const mode = this.run.decided();
+    if (mode === 'recorded') return this.run.recorded().inbound.handleQuery(input, next);
+    if (mode !== 'sandbox') return next(input);
+    const span = this.run.tracer.start(
+      `HandleQuery:${input.queryName}`,
+      contextFromHeaders(input.headers),
+      `query/${input.queryId}`,
+    );
+    return this.run.within(span, () => next(input));
+  }
+}
+
+class TracingOutbound implements WorkflowOutboundCallsInterceptor {
+  constructor(private readonly run: RunTracing) {}
+
+  /** Opens a span under the current one, puts it in the call's headers and ends it in the same tick. */
+  private scheduled<I extends { headers: Record<string, unknown> }, R>(
+    name: string,
+    input: I,
+    next: (input: I) => R,
+  ): R {
+    const span = this.run.tracer.start(name, this.run.parentForOutbound());
+    try {
+      const result = next({ ...input, headers: headersWith(input.headers as never, span.context) });
+      span.end();
+      return result;
+    } catch (error) {
+      span.end(error);
+      throw error;
+    }
+  }
+
+  scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
+    const mode = this.run.decided();
+    if (mode === 'recorded') return this.run.recorded().outbound.scheduleActivity!(input, next);
+    if (mode !== 'sandbox') return next(input);
+    return this.scheduled(`StartActivity:${input.activityType}`, input, next);
+  }
+
+  scheduleLocalActivity(
     input: LocalActivityInput,
     next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
   ) {
-    return instrumentSync({
-      tracer: this.tracer,
-      spanName: `StartActivity:${input.activityType}`,
-      fn: () => next({ ...input, headers: headersWithContext(input.headers) }),
+    const mode = this.run.decided();
+    if (mode === 'recorded') return this.run.recorded().outbound.scheduleLocalActivity!(input, next);
+    if (mode !== 'sandbox') return next(input);
+    return this.scheduled(`StartActivity:${input.activityType}`, input, next);
+  }
+
+  startChildWorkflowExecution(
+    input: StartChildWorkflowExecutionInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'startChildWorkflowExecution'>,
+  ) {
+    const mode = this.run.decided();
+    if (mode === 'recorded') return this.run.recorded().outbound.startChildWorkflowExecution!(input, next);
+    if (mode !== 'sandbox') return next(input);
+    return this.scheduled(`StartChildWorkflow:${input.workflowType}`, input, next);
+  }
+
+  signalWorkflow(input: SignalWorkflowInput, next: Next<WorkflowOutboundCallsInterceptor, 'signalWorkflow'>) {
+    const mode = this.run.decided();
+    if (mode === 'recorded') return this.run.recorded().outbound.signalWorkflow!(input, next);
+    if (mode !== 'sandbox') return next(input);
+    return this.scheduled(`SignalWorkflow:${input.signalName}`, input, next);
+  }
+
+  continueAsNew(input: ContinueAsNewInput, next: Next<WorkflowOutboundCallsInterceptor, 'continueAsNew'>) {
+    const mode = this.run.decided();
+    if (mode === 'recorded') return this.run.recorded().outbound.continueAsNew!(input, next);
+    if (mode !== 'sandbox') return next(input);
+    return this.scheduled(`ContinueAsNew:${input.options.workflowType ?? workflowTypeOf()}`, input, next);
+  }
+
+  getLogAttributes(
+    input: GetLogAttributesInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'getLogAttributes'>,
+  ) {
+    const mode = this.run.decided();
+    if (mode === 'recorded') return this.run.recorded().outbound.getLogAttributes!(input, next);
+    const context = this.run.parentForOutbound();
+    if (mode !== 'sandbox' || !context) return next(input);
+    return next({
+      trace_id: context.traceId,
+      span_id: context.spanId,
+      trace_flags: `0${context.traceFlags.toString(16)}`,
+      ...input,
     });
   }
 }
 
-export const interceptors = (): WorkflowInterceptors => ({
-  inbound: [new OpenTelemetryInboundInterceptor()],
-  outbound: [new SynchronousSchedulingOutbound()],
-  internals: [new OpenTelemetryInternalsInterceptor()],
-});
+class TracingInternals implements WorkflowInternalsInterceptor {
+  constructor(private readonly run: RunTracing) {}
+
+  dispose(input: DisposeInput, next: Next<WorkflowInternalsInterceptor, 'dispose'>) {
+    if (this.run.decided() === 'recorded') return this.run.recorded().internals.dispose!(input, next);
+    return next(input);
+  }
+}
+
+const workflowTypeOf = (): string => workflowInfo().workflowType;
+
+export const interceptors = (): WorkflowInterceptors => {
+  const run = new RunTracing();
+  return {
+    inbound: [new TracingInbound(run)],
+    outbound: [new TracingOutbound(run)],
+    internals: [new TracingInternals(run)],
+  };
+};

@@ -31,8 +31,9 @@ describe('recorded saga histories replay against the current workflow code', () 
   it('has a recording of every required scenario for every recorded version', () => {
     const versions = [...new Set(files.map((f) => f.slice(0, f.indexOf('-'))))].sort();
     // v1: before the patched() changes; v2: with their markers; v3: the saga writes its own order;
-    // v4: fulfilment records never give up.
-    expect(versions).toEqual(expect.arrayContaining(['v1', 'v2', 'v3', 'v4']));
+    // v4: fulfilment records never give up; v4traced: v4 run with Temporal's OTel workflow
+    // interceptors; v5: traced by the sandbox tracer.
+    expect(versions).toEqual(expect.arrayContaining(['v1', 'v2', 'v3', 'v4', 'v4traced', 'v5']));
     for (const version of versions) {
       const scenarios =
         version === 'v1' ? REQUIRED_SCENARIOS : [...REQUIRED_SCENARIOS, ...SCENARIOS_SINCE_V2];
@@ -63,6 +64,19 @@ describe('recorded saga histories replay against the current workflow code', () 
     expect(text.includes(patchMarker('fulfilment-never-gives-up'))).toBe(true);
     const v3 = fs.readFileSync(path.join(DIR, 'v3-success-delivered.json'), 'utf8');
     expect(v3.includes(patchMarker('fulfilment-never-gives-up'))).toBe(false);
+  });
+
+  it("v5 histories carry the sandbox-spans patch; v4traced ones carry Temporal's trace headers and not the patch", () => {
+    for (const file of files.filter((f) => f.startsWith('v5-') || f.startsWith('v4traced-'))) {
+      const text = fs.readFileSync(path.join(DIR, file), 'utf8');
+      expect({ file, patched: text.includes(patchMarker('sandbox-spans')) }).toEqual({
+        file,
+        patched: file.startsWith('v5-'),
+      });
+      expect({ file, traced: text.includes('_tracer-data') }).toEqual({ file, traced: true });
+    }
+    const untraced = fs.readFileSync(path.join(DIR, 'v4-success-delivered.json'), 'utf8');
+    expect(untraced.includes('_tracer-data')).toBe(false);
   });
 
   it.each(files)(
