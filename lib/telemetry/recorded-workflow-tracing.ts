@@ -22,12 +22,7 @@ type InstrumentationModule = typeof import('@temporalio/interceptors-opentelemet
 type WorkflowModule = typeof import('@temporalio/interceptors-opentelemetry/lib/workflow');
 
 export interface RecordedTracing {
-  inbound: Required<
-    Pick<
-      WorkflowInboundCallsInterceptor,
-      'execute' | 'handleSignal' | 'handleUpdate' | 'validateUpdate' | 'handleQuery'
-    >
-  >;
+  inbound: Required<Pick<WorkflowInboundCallsInterceptor, 'execute' | 'handleSignal' | 'handleUpdate'>>;
   outbound: WorkflowOutboundCallsInterceptor;
   internals: WorkflowInternalsInterceptor;
 }
@@ -74,8 +69,6 @@ export function recordedTracing(): RecordedTracing {
       execute: (input, next) => inbound.execute(input, next),
       handleSignal: (input, next) => inbound.handleSignal(input, next),
       handleUpdate: (input, next) => inbound.handleUpdate(input, next),
-      validateUpdate: (input, next) => inbound.validateUpdate(input, next),
-      handleQuery: (input, next) => inbound.handleQuery(input, next),
     },
     outbound: new SynchronousSchedulingOutbound(),
     internals: new OpenTelemetryInternalsInterceptor(),

@@ -7,9 +7,15 @@
  * history says they ran, none if it was recorded before tracing was installed. The choice is made
  * once per run, at its first activation.
  *
- * The span names and parents are Temporal's: RunWorkflow, HandleUpdate, ValidateUpdate,
- * HandleSignal, HandleQuery, StartActivity (for local activities too), StartChildWorkflow,
- * SignalWorkflow, ContinueAsNew. Nexus operations are not traced (the saga has none).
+ * The span names are Temporal's: RunWorkflow, HandleUpdate, ValidateUpdate, HandleSignal,
+ * HandleQuery, StartActivity (for local activities too), StartChildWorkflow, SignalWorkflow,
+ * ContinueAsNew. Nexus operations are not traced (the saga has none). Two parents differ from
+ * Temporal's, which keeps its context in an AsyncLocalStorage: work a handler schedules after its
+ * first await runs under RunWorkflow rather than the handler's span (the saga's handlers schedule
+ * nothing), and a signal or update that carries no context is a root of its own.
+ *
+ * Rolling out: a worker of the previous release would replay a run of this one with Temporal's
+ * interceptors (and their random draws), so the previous workers stop before this one starts.
  */
 import {
   ContinueAsNew,
@@ -56,7 +62,8 @@ type Mode = 'sandbox' | 'recorded' | 'untraced';
 
 function modeOfThisRun(): Mode {
   if (patched(PATCH_SANDBOX_SPANS)) return 'sandbox';
-  // Only reached while replaying (a live first activation takes the patch), where hasFlag reads the history.
+  // A live first activation takes the patch; should one decline it, hasFlag would record the flag, not read it.
+  if (!workflowInfo().unsafe.isReplaying) return 'untraced';
   return getActivator().hasFlag(SdkFlags.OpenTelemetryInterceptorsInstrumentsAllMethods)
     ? 'recorded'
     : 'untraced';
@@ -162,9 +169,9 @@ class TracingInbound implements WorkflowInboundCallsInterceptor {
   }
 
   validateUpdate(input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'validateUpdate'>) {
-    const mode = this.run.decided();
-    if (mode === 'recorded') return this.run.recorded().inbound.validateUpdate(input, next);
-    if (mode !== 'sandbox') return next(input);
+    // Not traced in recorded runs: Temporal's span would draw from the random sequence live, and a
+    // validator does not run on replay, so the run's later draws (its payment key) would shift.
+    if (this.run.decided() !== 'sandbox') return next(input);
     // Validators may run again on a replay (or not at all): their spans are named, not counted.
     const span = this.run.tracer.start(
       `ValidateUpdate:${input.name}`,
@@ -182,9 +189,8 @@ class TracingInbound implements WorkflowInboundCallsInterceptor {
   }
 
   handleQuery(input: QueryInput, next: Next<WorkflowInboundCallsInterceptor, 'handleQuery'>) {
-    const mode = this.run.decided();
-    if (mode === 'recorded') return this.run.recorded().inbound.handleQuery(input, next);
-    if (mode !== 'sandbox') return next(input);
+    // Not traced in recorded runs, as validators: a query never runs on replay.
+    if (this.run.decided() !== 'sandbox') return next(input);
     const span = this.run.tracer.start(
       `HandleQuery:${input.queryName}`,
       contextFromHeaders(input.headers),
