@@ -19,9 +19,10 @@ function startTelemetry(): void {
   const exporter = createExporter(chooseExporter(process.env), serviceName(process.env, entry));
   if (!exporter) return;
   // OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME (the env detector) override ours.
-  const resource = trackopsResource(process.env, entry).merge(
-    detectResources({ detectors: [processDetector, hostDetector, envDetector] }),
-  );
+  const configured = detectResources({ detectors: [envDetector] });
+  const resource = trackopsResource(process.env, entry, configured)
+    .merge(detectResources({ detectors: [processDetector, hostDetector] }))
+    .merge(configured);
   // Batched off the request path; the standard OTEL_BSP_* variables tune it (defaults: 512 spans or 5 s).
   const spanProcessor = new BatchSpanProcessor({
     exporter,

@@ -40,10 +40,10 @@ export function recordedTracing(): RecordedTracing {
   /* eslint-enable @typescript-eslint/no-require-imports */
 
   class SynchronousSchedulingOutbound extends OpenTelemetryOutboundInterceptor {
-    override scheduleActivity(
-      input: ActivityInput,
-      next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>,
-    ) {
+    private startActivity<I extends ActivityInput | LocalActivityInput, R>(
+      input: I,
+      next: (input: I) => R,
+    ): R {
       return instrumentSync({
         tracer: this.tracer,
         spanName: `StartActivity:${input.activityType}`,
@@ -51,15 +51,18 @@ export function recordedTracing(): RecordedTracing {
       });
     }
 
+    override scheduleActivity(
+      input: ActivityInput,
+      next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>,
+    ) {
+      return this.startActivity(input, next);
+    }
+
     override scheduleLocalActivity(
       input: LocalActivityInput,
       next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
     ) {
-      return instrumentSync({
-        tracer: this.tracer,
-        spanName: `StartActivity:${input.activityType}`,
-        fn: () => next({ ...input, headers: headersWithContext(input.headers) }),
-      });
+      return this.startActivity(input, next);
     }
   }
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { emptyResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import packageJson from '../../package.json';
 
@@ -17,25 +17,21 @@ export function serviceName(env: NodeJS.ProcessEnv, entry: string | undefined): 
   return SERVICE_BY_ENTRY_FOLDER[folder] ?? 'trackops';
 }
 
-/** One attribute of OTEL_RESOURCE_ATTRIBUTES (`key=value,key=value`, values percent-encoded). */
-function resourceAttribute(env: NodeJS.ProcessEnv, key: string): string | undefined {
-  for (const pair of (env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',')) {
-    const at = pair.indexOf('=');
-    if (at > 0 && pair.slice(0, at).trim() === key) return decodeURIComponent(pair.slice(at + 1).trim());
-  }
-  return undefined;
-}
-
 /**
- * service.name, service.version and deployment.environment. The SDK merges
- * `OTEL_RESOURCE_ATTRIBUTES` over these, so an operator can still override any of them.
+ * service.name, service.version and deployment.environment. `configured` is what the operator set
+ * (OTEL_RESOURCE_ATTRIBUTES, through OTel's env detector); the caller merges it over these, so any
+ * of them can still be overridden.
  */
-export function trackopsResource(env: NodeJS.ProcessEnv, entry: string | undefined): Resource {
+export function trackopsResource(
+  env: NodeJS.ProcessEnv,
+  entry: string | undefined,
+  configured: Resource = emptyResource(),
+): Resource {
   // NODE_ENV says how the code runs (the local stack runs it as production), not where. An
-  // environment named in OTEL_RESOURCE_ATTRIBUTES (either spelling) wins, and sets both spellings.
+  // environment the operator configured (either spelling) wins, and sets both spellings.
+  const { 'deployment.environment.name': named, 'deployment.environment': legacy } = configured.attributes;
   const environment =
-    resourceAttribute(env, 'deployment.environment.name') ??
-    resourceAttribute(env, 'deployment.environment') ??
+    [named, legacy].find((value): value is string => typeof value === 'string') ??
     env.DEPLOYMENT_ENVIRONMENT ??
     'local';
   return resourceFromAttributes({

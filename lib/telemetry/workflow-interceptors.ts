@@ -25,6 +25,7 @@ import {
   type ContinueAsNewInput,
   type DisposeInput,
   type GetLogAttributesInput,
+  type Headers,
   type LocalActivityInput,
   type Next,
   type QueryInput,
@@ -123,6 +124,18 @@ class RunTracing {
     );
   }
 
+  /** Runs `fn` synchronously as the span's work and ends the span with its outcome. */
+  ending<T>(span: SandboxSpan, fn: () => T): T {
+    try {
+      const result = this.synchronously(span.context, fn);
+      span.end();
+      return result;
+    } catch (error) {
+      span.end(error);
+      throw error;
+    }
+  }
+
   /** The synchronous part of `fn` runs with `context` current. */
   synchronously<T>(context: SpanContext, fn: () => T): T {
     const previous = this.current;
@@ -179,13 +192,7 @@ class TracingInbound implements WorkflowInboundCallsInterceptor {
       `validate/${input.updateId}`,
     );
     span.setAttribute('temporalUpdateId', input.updateId);
-    try {
-      this.run.synchronously(span.context, () => next(input));
-      span.end();
-    } catch (error) {
-      span.end(error);
-      throw error;
-    }
+    this.run.ending(span, () => next(input));
   }
 
   handleQuery(input: QueryInput, next: Next<WorkflowInboundCallsInterceptor, 'handleQuery'>) {
@@ -203,62 +210,56 @@ class TracingInbound implements WorkflowInboundCallsInterceptor {
 class TracingOutbound implements WorkflowOutboundCallsInterceptor {
   constructor(private readonly run: RunTracing) {}
 
-  /** Opens a span under the current one, puts it in the call's headers and ends it in the same tick. */
-  private scheduled<I extends { headers: Record<string, unknown> }, R>(
-    name: string,
+  /**
+   * Sandbox runs: a span under the current one, put in the call's headers and ended in the same
+   * tick. Recorded runs: Temporal's interceptor. Untraced runs: the call as it is.
+   */
+  private traced<I extends { headers: Headers }, R>(
+    spanName: string,
     input: I,
     next: (input: I) => R,
+    recorded: (tracing: WorkflowOutboundCallsInterceptor) => R,
   ): R {
-    const span = this.run.tracer.start(name, this.run.parentForOutbound());
-    try {
-      const result = next({ ...input, headers: headersWith(input.headers as never, span.context) });
-      span.end();
-      return result;
-    } catch (error) {
-      span.end(error);
-      throw error;
-    }
+    const mode = this.run.decided();
+    if (mode === 'recorded') return recorded(this.run.recorded().outbound);
+    if (mode !== 'sandbox') return next(input);
+    const span = this.run.tracer.start(spanName, this.run.parentForOutbound());
+    return this.run.ending(span, () => next({ ...input, headers: headersWith(input.headers, span.context) }));
   }
 
   scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
-    const mode = this.run.decided();
-    if (mode === 'recorded') return this.run.recorded().outbound.scheduleActivity!(input, next);
-    if (mode !== 'sandbox') return next(input);
-    return this.scheduled(`StartActivity:${input.activityType}`, input, next);
+    return this.traced(`StartActivity:${input.activityType}`, input, next, (temporal) =>
+      temporal.scheduleActivity!(input, next),
+    );
   }
 
   scheduleLocalActivity(
     input: LocalActivityInput,
     next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
   ) {
-    const mode = this.run.decided();
-    if (mode === 'recorded') return this.run.recorded().outbound.scheduleLocalActivity!(input, next);
-    if (mode !== 'sandbox') return next(input);
-    return this.scheduled(`StartActivity:${input.activityType}`, input, next);
+    return this.traced(`StartActivity:${input.activityType}`, input, next, (temporal) =>
+      temporal.scheduleLocalActivity!(input, next),
+    );
   }
 
   startChildWorkflowExecution(
     input: StartChildWorkflowExecutionInput,
     next: Next<WorkflowOutboundCallsInterceptor, 'startChildWorkflowExecution'>,
   ) {
-    const mode = this.run.decided();
-    if (mode === 'recorded') return this.run.recorded().outbound.startChildWorkflowExecution!(input, next);
-    if (mode !== 'sandbox') return next(input);
-    return this.scheduled(`StartChildWorkflow:${input.workflowType}`, input, next);
+    return this.traced(`StartChildWorkflow:${input.workflowType}`, input, next, (temporal) =>
+      temporal.startChildWorkflowExecution!(input, next),
+    );
   }
 
   signalWorkflow(input: SignalWorkflowInput, next: Next<WorkflowOutboundCallsInterceptor, 'signalWorkflow'>) {
-    const mode = this.run.decided();
-    if (mode === 'recorded') return this.run.recorded().outbound.signalWorkflow!(input, next);
-    if (mode !== 'sandbox') return next(input);
-    return this.scheduled(`SignalWorkflow:${input.signalName}`, input, next);
+    return this.traced(`SignalWorkflow:${input.signalName}`, input, next, (temporal) =>
+      temporal.signalWorkflow!(input, next),
+    );
   }
 
   continueAsNew(input: ContinueAsNewInput, next: Next<WorkflowOutboundCallsInterceptor, 'continueAsNew'>) {
-    const mode = this.run.decided();
-    if (mode === 'recorded') return this.run.recorded().outbound.continueAsNew!(input, next);
-    if (mode !== 'sandbox') return next(input);
-    return this.scheduled(`ContinueAsNew:${input.options.workflowType ?? workflowTypeOf()}`, input, next);
+    const spanName = `ContinueAsNew:${input.options.workflowType ?? workflowTypeOf()}`;
+    return this.traced(spanName, input, next, (temporal) => temporal.continueAsNew!(input, next));
   }
 
   getLogAttributes(
